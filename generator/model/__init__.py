@@ -1,0 +1,148 @@
+"""The one typed model every stage after reading works on: plain, frozen dataclasses.
+
+Readers build `Source` records (what a document says about its resource: kind, names, form);
+validation turns each source into a typed resource or diagnostics; the compiler reads only these types.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from generator.diagnostics import Location
+from generator.reading.documents import Document, Path
+
+
+class Form(enum.Enum):
+    UNIVERSAL = "universal"
+    KUBERNETES = "kubernetes"
+
+
+class Role(enum.IntEnum):
+    """kuma.io/policy-role, in precedence order (spec B §4.3 step 5)."""
+
+    SYSTEM = 0
+    PRODUCER = 1
+    CONSUMER = 2
+    WORKLOAD_OWNER = 3
+
+
+class Origin(enum.IntEnum):
+    """kuma.io/origin, in precedence order: global < unset < zone (spec B §4.3 step 3)."""
+
+    GLOBAL = 0
+    UNSET = 1
+    ZONE = 2
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resource as the reader found it, before its kind-specific fields are checked."""
+
+    kind: str
+    form: Form
+    name: str  # metadata.name (Kubernetes) or name (Universal)
+    mesh: str
+    namespace: str | None  # Kubernetes namespaced kinds only
+    labels: dict[str, str]
+    spec: Any  # the kind's own fields: `spec`, or the top-level fields of a Universal legacy kind
+    spec_path: Path  # where `spec` stands in the document, for locating fields
+    document: Document
+    creation_time: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.labels.get("kuma.io/display-name") or self.name
+
+    @property
+    def ref(self) -> str:
+        """How diagnostics name the resource: `<Kind> <mesh>/<name>`."""
+        if self.kind == "Mesh":
+            return f"Mesh {self.name}"
+        namespaced = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {self.mesh}/{namespaced}"
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.kind, "" if self.kind == "Mesh" else self.mesh, self.namespace or "", self.name)
+
+    @property
+    def location(self) -> Location:
+        return self.document.locate(self.spec_path[:-1] if self.spec_path else ())
+
+    def locate(self, relative: Path) -> Location:
+        return self.document.locate(self.spec_path + relative)
+
+
+class MTLSMode(enum.Enum):
+    DISABLED = "disabled"
+    STRICT = "strict"
+    PERMISSIVE = "permissive"
+
+
+@dataclass(frozen=True)
+class Mesh:
+    source: Source | None  # None: named by policies but defined by no Mesh resource (spec A4)
+    name: str
+    mtls: MTLSMode
+    passthrough: bool
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    kind: str
+    name: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    proxy_types: tuple[str, ...] | None = None
+
+    def required_tags(self) -> dict[str, str]:
+        """The tags an inbound (top level) or a client (`from`) must carry for this ref to match it."""
+        required = dict(self.tags)
+        if self.kind in ("MeshService", "MeshServiceSubset") and self.name is not None:
+            required["kuma.io/service"] = self.name
+        return required
+
+
+class Action(enum.Enum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+    ALLOW_WITH_SHADOW_DENY = "AllowWithShadowDeny"
+
+
+@dataclass(frozen=True)
+class FromEntry:
+    target_ref: TargetRef
+    action: Action
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What every targetRef policy shares: who it is and how it sorts (spec B §4)."""
+
+    source: Source
+    target_ref: TargetRef
+    role: Role
+    origin: Origin
+    zone: str | None  # kuma.io/zone of a zone-originated policy: it applies only there
+
+    @property
+    def display_name(self) -> str:
+        return self.source.display_name
+
+
+@dataclass(frozen=True)
+class MeshTrafficPermission(Policy):
+    from_entries: tuple[FromEntry, ...] = ()
+
+
+@dataclass
+class Model:
+    """Every valid resource of the input, by mesh."""
+
+    meshes: dict[str, Mesh] = field(default_factory=dict)
+    mesh_traffic_permissions: list[MeshTrafficPermission] = field(default_factory=list)
+
+    def mesh_names(self) -> list[str]:
+        return sorted(self.meshes)

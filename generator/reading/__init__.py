@@ -1,0 +1,1 @@
+"""Reading: files → YAML documents with positions → `Source` records (Universal, Kubernetes, List)."""

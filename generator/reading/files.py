@@ -1,0 +1,135 @@
+"""Command-line paths → policy files → documents.
+
+Directories are walked recursively in sorted order (so the output does not depend on the file system's
+order); `.yaml`, `.yml` and `.json` files are read there, while a file named explicitly is read whatever
+its name. Symbolic links to directories are followed once: a loop is reported, not walked forever.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.diagnostics import Diagnostic, Location, error
+from generator.reading.documents import Document, parse_json_text, parse_text
+
+POLICY_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_FILE_BYTES = 256 * 1024 * 1024
+STDIN = "-"
+
+
+@dataclass
+class SourceFile:
+    display: str  # the name diagnostics use: relative to the working directory where possible
+    label: str  # the name the bundle's metadata records: relative to the input root, so builds are portable
+    data: bytes
+
+
+@dataclass
+class ReadResult:
+    files: list[SourceFile] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def read_inputs(paths: list[str]) -> ReadResult:
+    result = ReadResult()
+    for source in _discover(paths, result.diagnostics):
+        result.files.append(source)
+        documents, problems = decode_file(source)
+        result.documents.extend(documents)
+        result.diagnostics.extend(problems)
+    return result
+
+
+def decode_file(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
+    at_start = Location(source.display, 1, 1)
+    if b"\x00" in source.data:
+        return [], [error(at_start, "not a text file (contains NUL bytes)")]
+    try:
+        text = source.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = source.data[: exc.start].count(b"\n") + 1
+        column = exc.start - (source.data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [], [error(Location(source.display, line, column), "not valid UTF-8 text")]
+    documents, problems = parse_text(source.display, text)
+    if problems and source.display.endswith(".json"):
+        # JSON allows tabs where YAML does not; fall back to the JSON parser before giving up.
+        json_documents, json_problems = parse_json_text(source.display, text)
+        if not json_problems:
+            return json_documents, []
+    return documents, problems
+
+
+def _discover(paths: list[str], diagnostics: list[Diagnostic]) -> list[SourceFile]:
+    found: list[SourceFile] = []
+    for raw in paths:
+        if raw == STDIN:
+            found.append(SourceFile("<stdin>", "<stdin>", sys.stdin.buffer.read()))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            root_label = path.resolve().name or "."
+            for file in _walk(path, diagnostics):
+                label = f"{root_label}/{file.relative_to(path).as_posix()}"
+                _read_into(found, file, label, diagnostics)
+        elif path.exists():
+            _read_into(found, path, path.name, diagnostics)
+        else:
+            diagnostics.append(error(Location(raw, 0, 0), "no such file or directory"))
+    return found
+
+
+def _walk(root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
+    files: list[Path] = []
+    visited: set[str] = set()
+
+    def visit(directory: Path) -> None:
+        real = os.path.realpath(directory)
+        if real in visited:
+            diagnostics.append(error(_nowhere(directory), "directory link loop, not followed again"))
+            return
+        visited.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as exc:
+            diagnostics.append(error(_nowhere(directory), f"cannot read directory: {exc.strerror}"))
+            return
+        for entry in entries:
+            child = Path(entry.path)
+            if entry.name.startswith("."):
+                continue  # .git, editor swap files
+            if entry.is_dir(follow_symlinks=True):
+                visit(child)
+            elif entry.name.endswith(POLICY_SUFFIXES) and entry.is_file(follow_symlinks=True):
+                files.append(child)
+            elif entry.is_symlink() and not child.exists():
+                diagnostics.append(error(_nowhere(child), "broken symbolic link"))
+
+    visit(root)
+    return files
+
+
+def _read_into(found: list[SourceFile], path: Path, label: str, diagnostics: list[Diagnostic]) -> None:
+    display = _display(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            diagnostics.append(error(Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        diagnostics.append(error(Location(display, 1, 1), f"cannot read file: {exc.strerror}"))
+        return
+    found.append(SourceFile(display, label, data))
+
+
+def _display(path: Path) -> str:
+    relative = os.path.relpath(os.path.abspath(path))
+    return str(path) if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _nowhere(path: Path) -> Location:
+    return Location(_display(path), 0, 0)

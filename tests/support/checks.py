@@ -1,0 +1,76 @@
+"""ext_authz check requests shaped as OPA-Envoy hands them to OPA (decision-api.md, opa-envoy.md §3.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tests.support.certificates import Tags, envoy_encoded, workload_certificate
+
+ClientTags = Mapping[str, str | Sequence[str]]
+
+
+def normalise_tags(tags: ClientTags) -> Tags:
+    return tuple(
+        sorted((key, tuple(sorted({value} if isinstance(value, str) else set(value)))) for key, value in tags.items())
+    )
+
+
+def inbound_check(
+    local_tags: Mapping[str, str],
+    client: ClientTags | None,
+    *,
+    mesh: str = "default",
+    identity: str = "certificate",
+    client_mesh: str | None = None,
+    http: bool = True,
+    extra_headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """An inbound check: `client` calls the local inbound whose tags are `local_tags`.
+
+    identity: `certificate` (principal and the peer certificate, as with include_peer_certificate),
+    `principal` (the principal only), or `none` (plaintext: no TLS identity at all).
+    """
+    local_service = local_tags.get("kuma.io/service", "")
+    attributes: dict[str, Any] = {
+        "source": {"address": {"socketAddress": {"address": "10.0.0.7", "portValue": 51234}}},
+        "destination": {
+            "address": {"socketAddress": {"address": "10.0.0.9", "portValue": 8080}},
+            "principal": f"spiffe://{mesh}/{local_service}",
+        },
+        "contextExtensions": {"kuma.io/mesh": mesh, **local_tags},
+        "metadataContext": {},
+    }
+    if client is not None and identity != "none":
+        tags = normalise_tags(client)
+        issuing_mesh = client_mesh or mesh
+        services = dict(tags).get("kuma.io/service", ("unknown",))
+        attributes["source"]["principal"] = f"spiffe://{issuing_mesh}/{services[0]}"
+        if identity == "certificate":
+            pem = workload_certificate(issuing_mesh, tags).certificate_pem
+            attributes["source"]["certificate"] = envoy_encoded(pem)
+    if http:
+        headers = {
+            ":authority": f"{local_service}:8080",
+            ":method": "GET",
+            ":path": "/",
+            **(extra_headers or {}),
+        }
+        attributes["request"] = {
+            "http": {
+                "method": "GET",
+                "path": "/",
+                "host": f"{local_service}:8080",
+                "protocol": "HTTP/1.1",
+                "headers": headers,
+            }
+        }
+    check: dict[str, Any] = {
+        "attributes": attributes,
+        "parsed_path": [""],
+        "parsed_query": {},
+        "version": {"ext_authz": "v3", "encoding": "protojson"},
+    }
+    if "principal" in attributes["source"]:
+        check["source_principal"] = attributes["source"]["principal"]
+    return check

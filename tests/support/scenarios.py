@@ -1,0 +1,59 @@
+"""Scenario files: one YAML file per behaviour, with the policies and the checks they must decide.
+
+description: what the scenario pins
+forms: [universal, kubernetes]      # default; `as-written` runs the resources unchanged only
+resources: [ ...Kuma resources, Universal or Kubernetes form... ]
+checks:
+  - name: orders may call payments
+    inbound: {kuma.io/service: payments, app: payments}   # the local inbound's tags
+    client: {kuma.io/service: orders, env: [dev, prod]}   # the client's tags (lists: several values)
+    identity: certificate            # or principal (no peer certificate) or none (plaintext)
+    client_mesh: other               # optional: the mesh that issued the client's identity
+    mesh: default                    # optional
+    expect: allowed                  # or denied
+    reason: allowed-by-policy
+    policy: allow-orders             # name of the deciding policy, or null for none
+    shadow_deny: false               # optional
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.support.forms import to_kubernetes
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    form: str
+    description: str
+    resources: list[dict[str, Any]]
+    checks: list[dict[str, Any]]
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem}[{self.form}]"
+
+    def policy_yaml(self) -> str:
+        resources = self.resources
+        if self.form == "kubernetes":
+            resources = [to_kubernetes(resource) for resource in resources]
+        return yaml.safe_dump_all(resources, sort_keys=False)
+
+
+def load_scenarios(folder: str) -> list[Scenario]:
+    scenarios = []
+    for path in sorted((SCENARIOS / folder).glob("*.yaml")):
+        content = yaml.safe_load(path.read_text())
+        for form in content.get("forms", ["universal", "kubernetes"]):
+            scenarios.append(
+                Scenario(path, form, content.get("description", ""), content["resources"], content["checks"])
+            )
+    return scenarios
