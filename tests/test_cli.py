@@ -41,7 +41,8 @@ def test_invalid_input_reports_every_problem_and_writes_nothing(case: Path, tmp_
     assert output.read_bytes() == b"the previous bundle"
     assert list(tmp_path.iterdir()) == [output], "a temporary file was left behind"
     diagnostics = result.stderr.splitlines()
-    assert diagnostics[-1].startswith("gen-bundle: ") and diagnostics[-1].endswith("; nothing written")
+    assert diagnostics[-1].startswith("gen-bundle: ")
+    assert diagnostics[-1].endswith("; nothing written")
     expected_file = case.with_suffix(".expected")
     if os.environ.get("GEN_BUNDLE_UPDATE_GOLDEN"):
         expected_file.write_text("\n".join(diagnostics[:-1]) + "\n")
@@ -64,7 +65,8 @@ def test_valid_input_writes_a_bundle_and_a_summary(tmp_path: Path) -> None:
     with tarfile.open(output) as bundle:
         names = bundle.getnames()
     assert names == sorted(names)
-    assert ".manifest" in names and "kuma/compiled/data.json" in names
+    assert ".manifest" in names
+    assert "kuma/compiled/data.json" in names
     assert not any(name.endswith("_test.rego") for name in names)
 
 

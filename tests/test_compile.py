@@ -20,7 +20,8 @@ def model_of(tmp_path: Any, text: str) -> Model:
 def mtp(name: str, target: str = "kind: Mesh", action: str = "Allow", labels: str = "{}") -> str:
     return (
         f"type: MeshTrafficPermission\nname: {name}\nmesh: default\nlabels: {labels}\n"
-        f"spec:\n  targetRef: {{{target}}}\n  from: [{{targetRef: {{kind: Mesh}}, default: {{action: {action}}}}}]\n---\n"
+        f"spec:\n  targetRef: {{{target}}}\n"
+        f"  from: [{{targetRef: {{kind: Mesh}}, default: {{action: {action}}}}}]\n---\n"
     )
 
 
@@ -51,7 +52,8 @@ def test_ranks_follow_policy_order_then_entry_order(tmp_path: Any) -> None:
     data = compile_model(model_of(tmp_path, text))["meshes"]["default"]
     assert [policy["name"] for policy in data["policies"]] == ["b", "a"]
     by_client = data["inbound"]["from"]["any"]["by_pair"]["env"]
-    assert by_client["dev"][0]["rank"] == 1 and by_client["prod"][0]["rank"] == 2
+    assert by_client["dev"][0]["rank"] == 1
+    assert by_client["prod"][0]["rank"] == 2
     assert data["inbound"]["from"]["any"]["any"][0]["rank"] == 0
 
 

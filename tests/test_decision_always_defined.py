@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from generator.build import build
 from tests.support.checks import inbound_check
 from tests.support.opa import OpaServer
 
@@ -64,8 +65,6 @@ MALFORMED_IDENTITY: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def opa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
-    from generator.build import build
-
     folder = tmp_path_factory.mktemp("always-defined")
     (folder / "policies.yaml").write_text(POLICIES)
     result = build([str(folder / "policies.yaml")])

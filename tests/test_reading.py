@@ -32,7 +32,8 @@ def test_universal_and_kubernetes_forms_give_the_same_resource(tmp_path: Path) -
     assert universal.kind == kubernetes.kind == "MeshTrafficPermission"
     assert universal.mesh == kubernetes.mesh == "shop"
     assert universal.spec == kubernetes.spec == {"from": []}
-    assert kubernetes.namespace == "kuma-system" and universal.namespace is None
+    assert kubernetes.namespace == "kuma-system"
+    assert universal.namespace is None
 
 
 def test_legacy_kinds_keep_their_fields_at_the_top_level_in_universal_form(tmp_path: Path) -> None:
@@ -43,7 +44,8 @@ def test_legacy_kinds_keep_their_fields_at_the_top_level_in_universal_form(tmp_p
     _, result = sources_of(tmp_path)
     traffic_permission, mesh = result.resources
     assert mesh.spec == {"mtls": {"enabledBackend": ""}}
-    assert traffic_permission.mesh == "shop" and traffic_permission.spec == {"sources": []}
+    assert traffic_permission.mesh == "shop"
+    assert traffic_permission.spec == {"sources": []}
 
 
 def test_mesh_defaults_to_default(tmp_path: Path) -> None:
