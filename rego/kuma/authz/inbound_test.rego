@@ -1,0 +1,367 @@
+package kuma.authz.inbound_test
+
+import data.kuma.authz.fixtures_test as fx
+import data.kuma.authz.inbound
+
+# --- helpers ------------------------------------------------------------------------------------
+
+# the reason of the inbound decision
+reason(check, compiled) := value if {
+	value := inbound.decision.dynamic_metadata.reason with input as check with data.kuma.compiled as compiled
+}
+
+# data.kuma.compiled for mesh "default" (strict) with the given `from` index
+with_from(from) := fx.compiled(fx.mesh_doc("strict", fx.selects_payments, from))
+
+# a `from` index with one bucket for inbound kuma.io/service=payments
+payments_bucket(any_client, by_client_pair) := {
+	"any": fx.bucket([], {}),
+	"by_pair": {"kuma.io/service": {"payments": fx.bucket(any_client, by_client_pair)}},
+}
+
+orders_check := fx.http_check(fx.payments, {"principal": fx.orders})
+
+# --- invalid input ------------------------------------------------------------------------------
+
+test_any_input_gives_a_decision if {
+	every bad in [{}, "a string", 42, null, true, [1], {"attributes": 7}] {
+		d := inbound.decision with input as bad with data.kuma.compiled as fx.allow_orders
+		d.allowed == false
+		d.http_status == 403
+		d.dynamic_metadata.reason == "invalid-input"
+		inbound.allow == false with input as bad with data.kuma.compiled as fx.allow_orders
+	}
+}
+
+test_without_any_data if {
+	inbound.decision.dynamic_metadata.reason == "unknown-mesh" with input as orders_check
+}
+
+test_missing_local_service if {
+	check := fx.http_check({"kuma.io/mesh": "default", "app": "payments"}, {"principal": fx.orders})
+	reason(check, fx.allow_orders) == "invalid-input"
+}
+
+test_bad_direction if {
+	check := fx.http_check(object.union(fx.payments, {"kuma.io/direction": "sideways"}), {"principal": fx.orders})
+	reason(check, fx.allow_orders) == "invalid-input"
+}
+
+test_invalid_certificate if {
+	check := fx.http_check(fx.payments, {"principal": fx.orders, "certificate": "garbage"})
+	reason(check, fx.allow_orders) == "invalid-input"
+	check_dns := fx.http_check(fx.payments, {"principal": fx.orders, "certificate": fx.cert_dns})
+	reason(check_dns, fx.allow_orders) == "invalid-input"
+}
+
+test_fallback_decision_is_a_deny if {
+	# if building the decision ever failed, the default still answers
+	d := inbound.decision with input as orders_check with data.kuma.compiled as fx.allow_orders
+		with inbound.outcome as {}
+	d.allowed == false
+	d.dynamic_metadata.reason == "invalid-input"
+}
+
+# --- mesh and mTLS mode -------------------------------------------------------------------------
+
+test_unknown_mesh if {
+	check := fx.http_check(object.union(fx.payments, {"kuma.io/mesh": "shop"}), {"principal": "spiffe://shop/orders"})
+	reason(check, fx.allow_orders) == "unknown-mesh"
+	reason(orders_check, {"format": 1, "meshes": {"default": "not a document"}}) == "unknown-mesh"
+}
+
+test_mtls_disabled_allows_everything if {
+	deny_all := fx.compiled(fx.mesh_doc("disabled", fx.selects_payments, {
+		"any": fx.bucket([fx.entry(1, "Deny", 1, 0)], {}),
+		"by_pair": {},
+	}))
+	d := inbound.decision with input as orders_check with data.kuma.compiled as deny_all
+	d.allowed == true
+	d.dynamic_metadata.reason == "mtls-disabled"
+	reason(fx.http_check(fx.payments, {}), deny_all) == "mtls-disabled"
+	reason(fx.http_check(fx.payments, {"principal": "spiffe://other/x"}), deny_all) == "mtls-disabled"
+}
+
+test_permissive_plaintext if {
+	permissive := fx.patched(fx.allow_orders, "mtls", "permissive")
+	d := inbound.decision with input as fx.http_check(fx.payments, {}) with data.kuma.compiled as permissive
+	d.allowed == true
+	d.dynamic_metadata.reason == "permissive-plaintext"
+
+	# a client with an identity is judged by the permissions
+	reason(orders_check, permissive) == "allowed-by-policy"
+	reason(fx.http_check(fx.payments, {"principal": "spiffe://default/web"}), permissive) == "no-matching-rule"
+	reason(fx.http_check(fx.payments, {"principal": "spiffe://other/web"}), permissive) == "foreign-identity"
+}
+
+test_strict_requires_identity if {
+	d := inbound.decision with input as fx.http_check(fx.payments, {}) with data.kuma.compiled as fx.allow_orders
+	d.allowed == false
+	d.dynamic_metadata.reason == "no-identity"
+}
+
+test_unknown_mtls_mode_is_strict if {
+	odd := fx.patched(fx.allow_orders, "mtls", "bogus")
+	reason(fx.http_check(fx.payments, {}), odd) == "no-identity"
+}
+
+test_foreign_identity if {
+	reason(fx.http_check(fx.payments, {"principal": "spiffe://other/orders"}), fx.allow_orders) == "foreign-identity"
+	mesh_identity := fx.http_check(fx.payments, {"principal": "spiffe://default/ns/shop/sa/orders"})
+	reason(mesh_identity, fx.allow_orders) == "foreign-identity"
+}
+
+# --- permissions --------------------------------------------------------------------------------
+
+test_allowed_by_policy if {
+	inbound.allow with input as orders_check with data.kuma.compiled as fx.allow_orders
+	d := inbound.decision with input as orders_check with data.kuma.compiled as fx.allow_orders
+	d == {
+		"allowed": true,
+		"headers": {
+			"x-kuma-authz-decision": "allow",
+			"x-kuma-authz-reason": "allowed-by-policy",
+			"x-kuma-authz-policy": "MeshTrafficPermission/default/kuma-system/allow-orders",
+		},
+		"response_headers_to_add": {
+			"x-kuma-authz-decision": "allow",
+			"x-kuma-authz-reason": "allowed-by-policy",
+			"x-kuma-authz-policy": "MeshTrafficPermission/default/kuma-system/allow-orders",
+		},
+		"dynamic_metadata": {
+			"reason": "allowed-by-policy",
+			"direction": "inbound",
+			"mesh": "default",
+			"shadow_deny": false,
+			"policy": {
+				"kind": "MeshTrafficPermission", "mesh": "default", "name": "allow-orders",
+				"namespace": "kuma-system", "entry": 0,
+			},
+		},
+	}
+}
+
+test_later_mesh_wide_deny_overrides_earlier_specific_allow if {
+	compiled := with_from({
+		"any": fx.bucket([fx.entry(9, "Deny", 1, 0)], {}),
+		"by_pair": {"kuma.io/service": {
+			"payments": fx.bucket([], fx.from_orders([fx.entry(3, "Allow", 0, 0)])),
+			# another inbound's bucket is never consulted
+			"ledger": fx.bucket([fx.entry(99, "Allow", 2, 0)], {}),
+		}},
+	})
+	d := inbound.decision with input as orders_check with data.kuma.compiled as compiled
+	d.allowed == false
+	d.body == "kuma: denied (denied-by-policy) by MeshTrafficPermission default/deny-all"
+	d.headers["x-kuma-authz-policy"] == "MeshTrafficPermission/default/deny-all"
+	d.dynamic_metadata.policy == {"kind": "MeshTrafficPermission", "mesh": "default", "name": "deny-all", "entry": 0}
+	not inbound.allow with input as orders_check with data.kuma.compiled as compiled
+}
+
+test_more_specific_earlier_entry_loses if {
+	compiled := with_from({
+		"any": fx.bucket([fx.entry(7, "Allow", 2, 0)], {}),
+		"by_pair": {"kuma.io/service": {"payments": fx.bucket([], fx.from_orders([fx.entry(2, "Deny", 1, 0)]))}},
+	})
+	d := inbound.decision with input as orders_check with data.kuma.compiled as compiled
+	d.allowed == true
+	d.dynamic_metadata.policy.name == "allow-all"
+}
+
+test_later_specific_allow_wins if {
+	compiled := with_from({
+		"any": fx.bucket([fx.entry(3, "Deny", 1, 0)], {}),
+		"by_pair": {"kuma.io/service": {"payments": fx.bucket([], fx.from_orders([fx.entry(9, "Allow", 0, 1)]))}},
+	})
+	d := inbound.decision with input as orders_check with data.kuma.compiled as compiled
+	d.allowed == true
+	d.dynamic_metadata.policy.entry == 1
+}
+
+test_highest_rank_across_all_reached_buckets if {
+	# buckets: any/any, any/by_pair, by_pair/any, by_pair/by_pair; the highest rank decides
+	from := {
+		"any": fx.bucket([fx.entry(1, "Allow", 2, 0)], {"kuma.io/service": {"orders": [fx.entry(4, "Deny", 1, 0)]}}),
+		"by_pair": {"app": {"payments": fx.bucket(
+			[fx.entry(6, "Allow", 2, 1)],
+			{"env": {"prod": [fx.entry(5, "Deny", 1, 1)]}},
+		)}},
+	}
+	d := inbound.decision with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as with_from(from)
+	d.allowed == true
+	d.dynamic_metadata.policy == {"kind": "MeshTrafficPermission", "mesh": "default", "name": "allow-all", "entry": 1}
+}
+
+test_each_bucket_alone if {
+	entries := [fx.entry(1, "Allow", 2, 0)]
+	every from in [
+		{"any": fx.bucket(entries, {}), "by_pair": {}},
+		{"any": fx.bucket([], {"kuma.io/service": {"orders": entries}}), "by_pair": {}},
+		payments_bucket(entries, {}),
+		payments_bucket([], {"kuma.io/service": {"orders": entries}}),
+	] {
+		reason(orders_check, with_from(from)) == "allowed-by-policy"
+	}
+}
+
+test_shadow_deny if {
+	compiled := with_from(payments_bucket([fx.entry(5, "AllowWithShadowDeny", 3, 0)], {}))
+	d := inbound.decision with input as orders_check with data.kuma.compiled as compiled
+	d.allowed == true
+	d.dynamic_metadata.reason == "allowed-by-policy"
+	d.dynamic_metadata.shadow_deny == true
+	d.dynamic_metadata.policy.name == "shadow-billing"
+}
+
+test_unknown_action_denies if {
+	compiled := with_from(payments_bucket([fx.entry(5, "Audit", 2, 0)], {}))
+	reason(orders_check, compiled) == "denied-by-policy"
+}
+
+test_unresolvable_policy_still_decides if {
+	compiled := with_from(payments_bucket([fx.entry(5, "Allow", 42, 0)], {}))
+	d := inbound.decision with input as orders_check with data.kuma.compiled as compiled
+	d.allowed == true
+	not d.dynamic_metadata.policy
+	not d.headers["x-kuma-authz-policy"]
+}
+
+test_entries_without_remaining_keys if {
+	compiled := with_from(payments_bucket([{"rank": 1, "action": "Allow", "policy": 2, "entry": 0}], {}))
+	reason(orders_check, compiled) == "allowed-by-policy"
+}
+
+test_multi_valued_client_tags if {
+	from := payments_bucket([], {"version": {
+		"v2": [fx.entry_requiring(4, "Allow", 3, {}, {"kuma.io/service": "billing", "env": "prod"})],
+		"v3": [fx.entry(8, "Deny", 1, 0)],
+	}})
+	multi := fx.http_check(fx.payments, fx.orders_with_multi_cert)
+	d := inbound.decision with input as multi with data.kuma.compiled as with_from(from)
+	d.allowed == true
+	d.dynamic_metadata.policy.name == "shadow-billing"
+
+	# the single-valued certificate has no version at all
+	reason(fx.http_check(fx.payments, fx.orders_with_cert), with_from(from)) == "no-matching-rule"
+}
+
+test_remaining_client_requirements if {
+	from := payments_bucket([], fx.from_orders([fx.entry_requiring(4, "Allow", 0, {}, {"env": "prod"})]))
+	reason(orders_check, with_from(from)) == "no-matching-rule"
+	reason(fx.http_check(fx.payments, fx.orders_with_cert), with_from(from)) == "allowed-by-policy"
+}
+
+test_remaining_inbound_requirements if {
+	from := payments_bucket([fx.entry_requiring(4, "Allow", 2, {"version": "v2"}, {})], {})
+	reason(orders_check, with_from(from)) == "allowed-by-policy"
+	v1 := fx.http_check(object.union(fx.payments, {"version": "v1"}), {"principal": fx.orders})
+	reason(v1, with_from(from)) == "no-matching-rule"
+	no_version := fx.http_check(object.remove(fx.payments, ["version"]), {"principal": fx.orders})
+	reason(no_version, with_from(from)) == "no-matching-rule"
+}
+
+test_zone_condition if {
+	zoned := object.union(fx.entry(4, "Allow", 4, 0), {"zone": "zone-1"})
+	compiled := with_from({"any": fx.bucket([zoned], {}), "by_pair": {}})
+	in_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-1"}), {"principal": fx.orders})
+	other_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-2"}), {"principal": fx.orders})
+	reason(in_zone, compiled) == "allowed-by-policy"
+	reason(orders_check, compiled) == "allowed-by-policy"
+	reason(other_zone, compiled) == "no-matching-rule"
+}
+
+test_forged_kuma_tags_header_is_ignored if {
+	from := payments_bucket([], {"env": {"prod": [fx.entry(4, "Allow", 2, 0)]}})
+	check := json.patch(orders_check, [{
+		"op": "add",
+		"path": "/attributes/request/http/headers",
+		"value": {"x-kuma-tags": "&env=prod&&kuma.io/service=orders&"},
+	}])
+	reason(check, with_from(from)) == "no-matching-rule"
+}
+
+# --- no applicable entry: selected or not -------------------------------------------------------
+
+empty_from := {"any": fx.bucket([], {}), "by_pair": {}}
+
+with_selects(selects) := fx.compiled(fx.mesh_doc("strict", selects, empty_from))
+
+test_no_matching_rule_vs_no_policy if {
+	reason(orders_check, with_selects(fx.selects_payments)) == "no-matching-rule"
+	reason(orders_check, with_selects({"any": [], "by_pair": {}})) == "no-policy"
+	reason(orders_check, fx.compiled(object.remove(fx.mesh_doc("strict", {}, {}), ["inbound"]))) == "no-policy"
+}
+
+test_selection_needs_remaining_pairs if {
+	ledger := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"app": "ledger"}}]}}}
+	reason(orders_check, with_selects(ledger)) == "no-policy"
+	wide := {"any": [{"inbound": {"version": "v2"}}], "by_pair": {}}
+	reason(orders_check, with_selects(wide)) == "no-matching-rule"
+}
+
+test_selection_zone_condition if {
+	zoned := {"any": [{"inbound": {}, "zone": "zone-1"}], "by_pair": {}}
+	other_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-2"}), {"principal": fx.orders})
+	reason(other_zone, with_selects(zoned)) == "no-policy"
+	reason(orders_check, with_selects(zoned)) == "no-matching-rule"
+}
+
+test_no_matching_rule_decision if {
+	d := inbound.decision with input as orders_check with data.kuma.compiled as with_selects(fx.selects_payments)
+	d == {
+		"allowed": false,
+		"http_status": 403,
+		"body": "kuma: denied (no-matching-rule)",
+		"headers": {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "no-matching-rule"},
+		"dynamic_metadata": {
+			"reason": "no-matching-rule", "direction": "inbound", "mesh": "default",
+			"shadow_deny": false,
+		},
+	}
+}
+
+# --- local tags from elsewhere ------------------------------------------------------------------
+
+test_network_check_with_labels if {
+	labels := {"id": "opa-1", "kuma.io/mesh": "default", "kuma.io/service": "payments"}
+	d := inbound.decision with input as fx.tcp_check({"principal": fx.orders}, "")
+		with data.kuma.compiled as fx.allow_orders
+		with opa.runtime as {"config": {"labels": labels}}
+	d.allowed == true
+}
+
+test_network_check_with_local_principal if {
+	d := inbound.decision with input as fx.tcp_check({"principal": fx.orders}, "spiffe://default/payments")
+		with data.kuma.compiled as fx.allow_orders
+	d.allowed == true
+	reason(fx.tcp_check({"principal": fx.orders}, "spiffe://default/ledger"), fx.allow_orders) == "no-policy"
+	reason(fx.tcp_check({"principal": fx.orders}, ""), fx.allow_orders) == "invalid-input"
+}
+
+test_allow_is_always_defined if {
+	inbound.allow == false with inbound.decision as {}
+}
+
+test_fallback_outcome_is_a_deny if {
+	# unreachable while request.client.status is one of its four values
+	inbound.outcome == {"allowed": false, "reason": "invalid-input"} with input as orders_check
+		with data.kuma.compiled as fx.allow_orders
+		with data.kuma.authz.request.client as {}
+}
+
+test_any_value_on_the_inbound_side if {
+	# MeshServiceSubset ledger {version: "*"}: the inbound needs a version, any version
+	from := payments_bucket([fx.entry_requiring(4, "Deny", 1, {"version": "*"}, {})], {})
+	reason(orders_check, with_from(from)) == "denied-by-policy"
+	no_version := fx.http_check(object.remove(fx.payments, ["version"]), {"principal": fx.orders})
+	reason(no_version, with_from(from)) == "no-matching-rule"
+	any_version := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"version": "*"}}]}}}
+	reason(no_version, with_selects(any_version)) == "no-policy"
+	reason(orders_check, with_selects(any_version)) == "no-matching-rule"
+}
+
+test_any_value_on_the_client_side_is_literal if {
+	from := payments_bucket([fx.entry_requiring(4, "Allow", 2, {}, {"env": "*"})], {})
+	reason(fx.http_check(fx.payments, fx.orders_with_cert), with_from(from)) == "no-matching-rule"
+}

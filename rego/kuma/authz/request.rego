@@ -1,0 +1,285 @@
+# METADATA
+# title: Request normalisation
+# description: |
+#   Turns the OPA-Envoy input into the few facts a decision needs: the mesh, the direction, the
+#   tags of the local inbound and the client's mTLS identity. Every rule here is defined for any
+#   input at all, or is a helper whose absence the decision rules treat as "deny".
+#   Headers (x-kuma-tags, x-forwarded-client-cert, ...) are never read: they are not identity.
+package kuma.authz.request
+
+# Settings keys that are not tags of the local inbound.
+reserved_keys := {"kuma.io/mesh", "kuma.io/direction"}
+
+# --- the parts of the input we read, type-checked ---------------------------------------------
+
+default attributes := {}
+
+attributes := input.attributes if is_object(input.attributes)
+
+default source := {}
+
+source := attributes.source if is_object(attributes.source)
+
+default destination := {}
+
+destination := attributes.destination if is_object(attributes.destination)
+
+default context_extensions := {}
+
+context_extensions := attributes.contextExtensions if is_object(attributes.contextExtensions)
+
+# The OPA instance's labels. A rule of its own so that tests can replace it with `with`.
+default runtime_labels := {}
+
+runtime_labels := configured if {
+	configured := opa.runtime().config.labels
+	is_object(configured)
+}
+
+# Labels usable as settings: OPA's own `id` label names the OPA instance, it is not a tag, and
+# only strings can be tag values.
+labels := {key: value |
+	some key, value in runtime_labels
+	key != "id"
+	is_string(value)
+}
+
+# --- mesh and direction: first place that has them ---------------------------------------------
+
+default raw_direction := "inbound"
+
+raw_direction := value if {
+	value := context_extensions["kuma.io/direction"]
+} else := value if {
+	value := labels["kuma.io/direction"]
+}
+
+direction_valid if raw_direction in {"inbound", "outbound"}
+
+# Always "inbound" or "outbound"; an invalid raw value makes the input not well formed.
+default direction := "inbound"
+
+direction := "outbound" if raw_direction == "outbound"
+
+default mesh := "default"
+
+mesh := name if {
+	name := context_extensions["kuma.io/mesh"]
+	is_string(name)
+} else := name if {
+	name := labels["kuma.io/mesh"]
+} else := name if {
+	name := trust_domain(destination.principal)
+}
+
+# --- tags of the local inbound: a whole tag set from the first place that carries one -----------
+
+context_extension_tags := {key: value |
+	some key, value in context_extensions
+	not key in reserved_keys
+}
+
+label_tags := {key: value |
+	some key, value in labels
+	not key in reserved_keys
+}
+
+# Tag sets are never merged across places: a mix could describe an inbound that does not exist.
+default local_tags := {}
+
+local_tags := context_extension_tags if {
+	count(context_extension_tags) > 0
+} else := label_tags if {
+	count(label_tags) > 0
+} else := {"kuma.io/service": id[1]} if {
+	# network filter without labels: the local certificate names the service (inbound only,
+	# because only there is Envoy's own certificate the one of the called service)
+	direction == "inbound"
+	id := kuma_spiffe_id(destination.principal)
+	id[0] == mesh
+}
+
+local_service := local_tags["kuma.io/service"]
+
+# --- well-formedness ----------------------------------------------------------------------------
+
+# Why the input is not well formed; empty for a good input. For tests and for operators
+# (query data.kuma.authz.request.problems); the decision itself uses `well_formed`.
+# Through a rule: `not is_object(input)` would be undefined, not true, when there is no input
+# at all (OPA evaluates `not f(x)` as `t = x; not f(t)`, open-policy-agent/opa#1877).
+problems contains "input is not an object" if not input_is_object
+
+input_is_object if is_object(input)
+
+# Every CheckRequest has attributes: an input without them is not a check at all.
+problems contains "attributes is missing" if {
+	is_object(input)
+	not "attributes" in object.keys(input)
+}
+
+problems contains "attributes is not an object" if not_object(input, "attributes")
+
+problems contains "attributes.source is not an object" if not_object(attributes, "source")
+
+problems contains "attributes.destination is not an object" if not_object(attributes, "destination")
+
+problems contains "attributes.contextExtensions is not an object" if {
+	not_object(attributes, "contextExtensions")
+}
+
+problems contains "attributes.source.principal is not a string" if not_string(source, "principal")
+
+problems contains "attributes.source.certificate is not a string" if not_string(source, "certificate")
+
+problems contains "attributes.destination.principal is not a string" if not_string(destination, "principal")
+
+problems contains sprintf("context extension %q is not a string", [key]) if {
+	some key, value in context_extensions
+	not is_string(value)
+}
+
+problems contains "kuma.io/direction is neither inbound nor outbound" if not direction_valid
+
+# The same conditions as `problems`, checked directly: the hot path then skips building the set
+# (tests check that both agree).
+default well_formed := false
+
+well_formed if {
+	is_object(input.attributes)
+	not not_object(attributes, "source")
+	not not_object(attributes, "destination")
+	not not_object(attributes, "contextExtensions")
+	not not_string(source, "principal")
+	not not_string(source, "certificate")
+	not not_string(destination, "principal")
+	every value in context_extensions {
+		is_string(value)
+	}
+	direction_valid
+}
+
+# obj has key and its value is not an object / not a string (absent keys are fine)
+not_object(obj, key) if {
+	value := obj[key]
+	not is_object(value)
+}
+
+not_string(obj, key) if {
+	value := obj[key]
+	not is_string(value)
+}
+
+# --- client identity (spec A3): only from mTLS --------------------------------------------------
+
+# Protobuf strings have no presence: an empty principal is the same as none.
+client_principal := principal if {
+	principal := source.principal
+	is_string(principal)
+	principal != ""
+}
+
+# the service of a principal spiffe://<mesh>/<service> of this request's mesh
+principal_service := id[1] if {
+	id := kuma_spiffe_id(client_principal)
+	id[0] == mesh
+}
+
+has_certificate if source.certificate != ""
+
+# Envoy sends URL-encoded PEM. Decode only when it is encoded: decoding turns `+` (frequent in
+# base64) into a space, which would spoil a PEM given as is.
+certificate_pem := urlquery.decode(source.certificate) if contains(source.certificate, "%")
+
+certificate_pem := source.certificate if not contains(source.certificate, "%")
+
+# The first (leaf) certificate. Undefined when it cannot be decoded or parsed: built-in errors
+# make the expression undefined, and `certificate_ok` then fails.
+peer_certificate := crypto.x509.parse_certificates(certificate_pem)[0]
+
+# Its URI SANs (`URIStrings` is null for a certificate without any).
+certificate_uris := uris if {
+	uris := peer_certificate.URIStrings
+	is_array(uris)
+} else := [] if {
+	is_object(peer_certificate)
+}
+
+certificate_ok if not has_certificate
+
+certificate_ok if client_principal in certificate_uris
+
+# (key, value) pairs the certificate adds: spiffe://<mesh>/<svc> (same trust domain only) and
+# kuma://<key>/<value>, where the key may itself contain "/" (kuma://kuma.io/zone/us-east).
+certificate_pairs contains ["kuma.io/service", id[1]] if {
+	some uri in certificate_uris
+	id := kuma_spiffe_id(uri)
+	id[0] == mesh
+}
+
+certificate_pairs contains pair if {
+	some uri in certificate_uris
+	pair := kuma_tag(uri)
+}
+
+client_pairs := certificate_pairs | {["kuma.io/service", principal_service]}
+
+# key -> sorted array of distinct values (a client may carry several values of one key)
+client_tags := {key: sort(values) |
+	some [key, _] in client_pairs
+	values := {pair[1] | some pair in client_pairs; pair[0] == key}
+}
+
+# "none": no principal (plaintext); "foreign": not spiffe://<this mesh>/<service>;
+# "invalid-certificate": certificate unparsable or not carrying the principal; "verified".
+default client_status := "none"
+
+client_status := "foreign" if {
+	client_principal
+	not principal_service
+} else := "invalid-certificate" if {
+	principal_service
+	not certificate_ok
+} else := "verified" if {
+	principal_service
+}
+
+# The client as the decision sees it; `tags` is empty unless the identity is verified.
+default client := {"status": "none", "tags": {}}
+
+client := {"status": client_status, "principal": client_principal, "tags": client_tags} if {
+	client_status == "verified"
+}
+
+client := {"status": client_status, "principal": client_principal, "tags": {}} if {
+	client_status in {"foreign", "invalid-certificate"}
+}
+
+# --- URI helpers --------------------------------------------------------------------------------
+
+# spiffe://<mesh>/<service> -> [mesh, service]; undefined for any other shape (other schemes,
+# MeshIdentity paths such as /ns/x/sa/y, empty parts).
+kuma_spiffe_id(uri) := parts if {
+	startswith(uri, "spiffe://")
+	parts := split(substring(uri, 9, -1), "/")
+	count(parts) == 2
+	parts[0] != ""
+	parts[1] != ""
+}
+
+trust_domain(uri) := domain if {
+	startswith(uri, "spiffe://")
+	domain := split(substring(uri, 9, -1), "/")[0]
+	domain != ""
+}
+
+# kuma://<key>/<value> -> [key, value], split on the last "/"
+kuma_tag(uri) := [key, value] if {
+	startswith(uri, "kuma://")
+	parts := split(substring(uri, 7, -1), "/")
+	last := count(parts) - 1
+	last > 0
+	key := concat("/", array.slice(parts, 0, last))
+	value := parts[last]
+	key != ""
+	value != ""
+}

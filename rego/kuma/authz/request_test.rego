@@ -1,0 +1,300 @@
+package kuma.authz.request_test
+
+import data.kuma.authz.fixtures_test as fx
+import data.kuma.authz.request
+
+# --- mesh ---------------------------------------------------------------------------------------
+
+test_mesh_from_context_extensions if {
+	request.mesh == "default" with input as fx.http_check(fx.payments, {})
+	request.mesh == "shop" with input as fx.http_check({"kuma.io/mesh": "shop", "kuma.io/service": "a"}, {})
+}
+
+test_mesh_from_labels if {
+	request.mesh == "shop" with input as fx.tcp_check({}, "spiffe://default/payments")
+		with opa.runtime as {"config": {"labels": {"kuma.io/mesh": "shop"}}}
+}
+
+test_mesh_context_extensions_before_labels if {
+	request.mesh == "default" with input as fx.http_check(fx.payments, {})
+		with opa.runtime as {"config": {"labels": {"kuma.io/mesh": "shop"}}}
+}
+
+test_mesh_from_local_principal if {
+	request.mesh == "shop" with input as fx.tcp_check({}, "spiffe://shop/payments")
+}
+
+test_mesh_default if {
+	request.mesh == "default" with input as {}
+	request.mesh == "default" with input as fx.tcp_check({}, "not-a-spiffe-id")
+	request.mesh == "default" with input as "garbage"
+}
+
+# --- direction ----------------------------------------------------------------------------------
+
+test_direction_default_inbound if {
+	request.direction == "inbound" with input as fx.http_check(fx.payments, {})
+	request.direction == "inbound" with input as 42
+}
+
+test_direction_from_context_extensions if {
+	request.direction == "outbound" with input as fx.http_check({"kuma.io/direction": "outbound"}, {})
+	request.direction == "inbound" with input as fx.http_check({"kuma.io/direction": "inbound"}, {})
+}
+
+test_direction_from_labels if {
+	request.direction == "outbound" with input as fx.tcp_check({}, "")
+		with opa.runtime as {"config": {"labels": {"kuma.io/direction": "outbound"}}}
+}
+
+test_bad_direction_is_not_well_formed if {
+	not request.well_formed with input as fx.http_check(object.union(fx.payments, {"kuma.io/direction": "up"}), {})
+	request.direction == "inbound" with input as fx.http_check({"kuma.io/direction": "up"}, {})
+	not request.well_formed with input as fx.http_check(object.union(fx.payments, {"kuma.io/direction": 1}), {})
+}
+
+# --- local tags ---------------------------------------------------------------------------------
+
+test_local_tags_from_context_extensions if {
+	tags := request.local_tags with input as fx.http_check(fx.payments, {})
+	tags == {"kuma.io/service": "payments", "app": "payments", "version": "v2"}
+}
+
+test_local_tags_from_labels if {
+	labels := {
+		"id": "8c4b-opa-instance", "kuma.io/mesh": "default", "kuma.io/service": "payments",
+		"k8s.kuma.io/namespace": "shop",
+	}
+	tags := request.local_tags with input as fx.tcp_check({}, "") with request.runtime_labels as labels
+	tags == {"kuma.io/service": "payments", "k8s.kuma.io/namespace": "shop"}
+}
+
+test_labels_through_opa_runtime if {
+	# non-string label values are ignored, `id` is OPA's own label
+	runtime := {"config": {"labels": {"id": "x", "kuma.io/service": "payments", "weight": 3}}}
+	request.local_tags == {"kuma.io/service": "payments"} with input as fx.tcp_check({}, "")
+		with opa.runtime as runtime
+}
+
+test_runtime_without_labels if {
+	request.runtime_labels == {} with opa.runtime as {"config": {}}
+	request.runtime_labels == {} with opa.runtime as {"config": {"labels": "nope"}}
+}
+
+test_context_extension_tags_win_over_labels if {
+	request.local_tags == {"kuma.io/service": "web"} with input as fx.http_check({"kuma.io/service": "web"}, {})
+		with request.runtime_labels as {"kuma.io/service": "payments"}
+}
+
+test_context_extensions_without_tags_fall_back_to_labels if {
+	tags := request.local_tags with input as fx.http_check({"kuma.io/mesh": "default"}, {})
+		with request.runtime_labels as {"kuma.io/service": "payments"}
+	tags == {"kuma.io/service": "payments"}
+}
+
+test_local_tags_from_local_principal if {
+	request.local_tags == {"kuma.io/service": "payments"} with input as fx.tcp_check({}, "spiffe://default/payments")
+	request.local_service == "payments" with input as fx.tcp_check({}, "spiffe://default/payments")
+}
+
+test_local_principal_fallback_is_inbound_only if {
+	request.local_tags == {} with input as fx.tcp_check({}, "spiffe://default/payments")
+		with request.runtime_labels as {"kuma.io/direction": "outbound"}
+}
+
+test_local_principal_fallback_needs_same_mesh if {
+	request.local_tags == {} with input as fx.tcp_check({}, "spiffe://default/payments")
+		with request.runtime_labels as {"kuma.io/mesh": "shop"}
+}
+
+test_local_principal_fallback_needs_service_id if {
+	request.local_tags == {} with input as fx.tcp_check({}, "spiffe://default.zone-1.mesh.local/ns/shop/sa/web")
+	request.local_tags == {} with input as fx.tcp_check({}, "")
+	not request.local_service with input as {}
+}
+
+# --- well-formedness ----------------------------------------------------------------------------
+
+not_well_formed := [
+	"a string",
+	42,
+	null,
+	[1, 2],
+	{},
+	{"parsed_path": [""]},
+	{"attributes": "x"},
+	{"attributes": {"source": []}},
+	{"attributes": {"destination": 1}},
+	{"attributes": {"contextExtensions": ["kuma.io/service"]}},
+	{"attributes": {"contextExtensions": {"kuma.io/service": 7}}},
+	{"attributes": {"contextExtensions": {"kuma.io/mesh": false}}},
+	{"attributes": {"contextExtensions": {"kuma.io/direction": "sideways"}}},
+	{"attributes": {"source": {"principal": 1}}},
+	{"attributes": {"source": {"principal": "spiffe://default/orders", "certificate": {}}}},
+	{"attributes": {"destination": {"principal": ["spiffe://default/payments"]}}},
+]
+
+test_not_well_formed if {
+	every bad in not_well_formed {
+		not request.well_formed with input as bad
+		count(request.problems) > 0 with input as bad
+	}
+}
+
+test_problems_agree_with_well_formed if {
+	every good in [
+		{"attributes": {}},
+		fx.http_check(fx.payments, fx.orders_with_cert),
+		fx.tcp_check({}, "spiffe://default/payments"),
+	] {
+		request.well_formed with input as good
+		count(request.problems) == 0 with input as good
+	}
+}
+
+test_problems_are_named if {
+	bad_principal := {"attributes": {"source": {"principal": 1}}}
+	request.problems == {"attributes.source.principal is not a string"} with input as bad_principal
+	request.problems == {"input is not an object"} with input as "x"
+	request.problems == {`context extension "version" is not a string`} with input as fx.http_check({"version": 2}, {})
+}
+
+# --- client identity ----------------------------------------------------------------------------
+
+test_no_principal_is_no_identity if {
+	request.client == {"status": "none", "tags": {}} with input as fx.http_check(fx.payments, {})
+	request.client.status == "none" with input as {}
+	request.client.status == "none" with input as fx.http_check(fx.payments, {"principal": ""})
+}
+
+test_source_principal_extra_is_not_identity if {
+	# OPA-Envoy's `source_principal` copy is not read: only attributes.source.principal counts
+	check := object.union(fx.http_check(fx.payments, {}), {"source_principal": fx.orders})
+	request.client.status == "none" with input as check
+}
+
+test_principal_only if {
+	request.client == {
+		"status": "verified",
+		"principal": fx.orders,
+		"tags": {"kuma.io/service": ["orders"]},
+	} with input as fx.http_check(fx.payments, {"principal": fx.orders})
+}
+
+test_foreign_identities if {
+	every principal in [
+		"spiffe://other/orders", # another mesh
+		"spiffe://default/", # no service
+		"spiffe://default/ns/shop/sa/web", # MeshIdentity path
+		"spiffe://default", # no path
+		"web.example", # DNS SAN
+		"CN=web", # subject
+	] {
+		client := request.client with input as fx.http_check(fx.payments, {"principal": principal})
+		client == {"status": "foreign", "principal": principal, "tags": {}}
+	}
+}
+
+test_certificate_tags if {
+	tags := request.client_tags with input as fx.http_check(fx.payments, fx.orders_with_cert)
+	tags == {
+		"kuma.io/service": ["orders"],
+		"kuma.io/zone": ["us-east"],
+		"env": ["prod"],
+	}
+}
+
+test_plain_pem_certificate if {
+	src := {"principal": fx.orders, "certificate": fx.cert_orders_pem}
+	client := request.client with input as fx.http_check(fx.payments, src)
+	client.status == "verified"
+	client.tags == {"kuma.io/service": ["orders"], "kuma.io/zone": ["us-east"], "env": ["prod"]}
+}
+
+test_multi_valued_certificate if {
+	client := request.client with input as fx.http_check(fx.payments, fx.orders_with_multi_cert)
+	client.status == "verified"
+
+	# spiffe://other/evil, the MeshIdentity path, kuma://novalue and https:// add nothing
+	client.tags == {
+		"kuma.io/service": ["billing", "orders"],
+		"kuma.io/zone": ["us-east"],
+		"env": ["prod"],
+		"version": ["v1", "v2"],
+	}
+}
+
+test_spiffe_sans_count_only_in_their_mesh if {
+	# the request claims mesh "other": principal spiffe://other/evil is in the certificate
+	extensions := {"kuma.io/mesh": "other", "kuma.io/service": "payments"}
+	src := {"principal": "spiffe://other/evil", "certificate": fx.cert_multi}
+	tags := request.client_tags with input as fx.http_check(extensions, src)
+
+	# evil from its spiffe SAN (same trust domain now); orders and billing from kuma:// SANs;
+	# spiffe://default/... SANs add nothing in mesh "other"
+	tags["kuma.io/service"] == ["billing", "evil", "orders"]
+}
+
+test_principal_must_be_in_certificate if {
+	src := {"principal": "spiffe://default/billing", "certificate": fx.cert_orders}
+	request.client.status == "invalid-certificate" with input as fx.http_check(fx.payments, src)
+}
+
+test_certificate_without_uri_san if {
+	src := {"principal": fx.orders, "certificate": fx.cert_dns}
+	client := request.client with input as fx.http_check(fx.payments, src)
+	client == {"status": "invalid-certificate", "principal": fx.orders, "tags": {}}
+}
+
+test_garbage_certificates if {
+	every certificate in [
+		"garbage",
+		"-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----%0A",
+		"%zz", # bad escape
+		"%20", # decodes to nothing parsable
+	] {
+		src := {"principal": fx.orders, "certificate": certificate}
+		request.client.status == "invalid-certificate" with input as fx.http_check(fx.payments, src)
+	}
+}
+
+test_empty_certificate_is_absent if {
+	src := {"principal": fx.orders, "certificate": ""}
+	request.client.status == "verified" with input as fx.http_check(fx.payments, src)
+}
+
+test_forged_headers_are_ignored if {
+	check := json.patch(fx.http_check(fx.payments, {"principal": fx.orders}), [{
+		"op": "add",
+		"path": "/attributes/request/http/headers",
+		"value": {
+			"x-kuma-tags": "&env=prod&&kuma.io/service=admin&",
+			"x-forwarded-client-cert": "By=spiffe://default/payments;URI=spiffe://default/admin",
+		},
+	}])
+	request.client.tags == {"kuma.io/service": ["orders"]} with input as check
+}
+
+# --- helpers ------------------------------------------------------------------------------------
+
+test_kuma_tag if {
+	request.kuma_tag("kuma://kuma.io/zone/us-east") == ["kuma.io/zone", "us-east"]
+	request.kuma_tag("kuma://env/prod") == ["env", "prod"]
+	not request.kuma_tag("kuma://novalue")
+	not request.kuma_tag("kuma:///x")
+	not request.kuma_tag("kuma://x/")
+	not request.kuma_tag("spiffe://default/orders")
+}
+
+test_kuma_spiffe_id if {
+	request.kuma_spiffe_id("spiffe://default/orders") == ["default", "orders"]
+	not request.kuma_spiffe_id("spiffe:///orders")
+	not request.kuma_spiffe_id("kuma://default/orders")
+	request.trust_domain("spiffe://default.zone-1.mesh.local/ns/a/sa/b") == "default.zone-1.mesh.local"
+	not request.trust_domain("spiffe:///x")
+}
+
+test_no_input_at_all_is_not_well_formed if {
+	not request.well_formed
+	request.problems == {"input is not an object"}
+}
