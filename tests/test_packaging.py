@@ -22,8 +22,11 @@ def test_the_wheel_carries_the_rego_library_and_the_console_script(tmp_path: Pat
         entry_points = next(name for name in names if name.endswith("entry_points.txt"))
         assert "gen-bundle = generator.cli:main" in archive.read(entry_points).decode()
     library = {name for name in names if name.startswith("generator/library/kuma/authz/")}
+    source = ROOT / "rego" / "kuma" / "authz"
+    # recursive: one directory per package (rego/kuma/authz/inbound/inbound.rego, ...)
     expected = {
-        f"generator/library/kuma/authz/{path.name}" for path in (ROOT / "rego" / "kuma" / "authz").glob("*.rego")
+        f"generator/library/kuma/authz/{path.relative_to(source).as_posix()}" for path in source.rglob("*.rego")
     }
     assert expected <= library
-    assert "generator/library/kuma/authz/inbound.rego" in library
+    assert "generator/library/kuma/authz/main.rego" in library
+    assert "generator/library/kuma/authz/inbound/inbound.rego" in library

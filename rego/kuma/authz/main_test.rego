@@ -2,6 +2,7 @@ package kuma.authz_test
 
 import data.kuma.authz
 import data.kuma.authz.fixtures_test as fx
+import data.kuma.authz.request
 
 test_inbound_by_default if {
 	check := fx.http_check(fx.payments, {"principal": fx.orders})
@@ -55,7 +56,7 @@ test_garbage if {
 
 test_fallback_decision_is_a_deny if {
 	# unreachable while request.direction is inbound or outbound; the default still answers
-	d := authz.decision with input as {} with data.kuma.authz.request.direction as "sideways"
+	d := authz.decision with input as {} with request.direction as "sideways"
 	d.allowed == false
 }
 

@@ -120,7 +120,7 @@ candidates contains entry if {
 
 applicable contains entry if {
 	some entry in candidates
-	inbound_pairs_hold(object.get(entry, "inbound", {}), request.local_tags)
+	local_pairs_hold(object.get(entry, "inbound", {}), request.local_tags)
 	client_pairs_hold(object.get(entry, "client", {}), request.client.tags)
 	zone_holds(entry, request.local_tags)
 }
@@ -153,22 +153,22 @@ selected if {
 }
 
 selection_holds(record, tags) if {
-	inbound_pairs_hold(object.get(record, "inbound", {}), tags)
+	local_pairs_hold(object.get(record, "inbound", {}), tags)
 	zone_holds(record, tags)
 }
 
 # Local inbound tags are single-valued: every required pair must be there. A required value "*"
 # (MeshServiceSubset tags on the inbound side) asks only for the tag to be present, as Kuma's tag
 # selector does; the compiler never uses such a pair as an index pair.
-inbound_pairs_hold(required, tags) if {
+local_pairs_hold(required, tags) if {
 	every key, value in required {
-		inbound_value_matches(value, tags[key])
+		local_value_matches(value, tags[key])
 	}
 }
 
-inbound_value_matches("*", _) := true
+local_value_matches("*", _) := true
 
-inbound_value_matches(value, value) := true
+local_value_matches(value, value) := true
 
 # Client tags are multi-valued: every required pair must be among the client's pairs (spec A2).
 client_pairs_hold(required, tags) if {

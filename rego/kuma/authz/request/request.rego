@@ -38,7 +38,7 @@ runtime_labels := configured if {
 
 # Labels usable as settings: OPA's own `id` label names the OPA instance, it is not a tag, and
 # only strings can be tag values.
-labels := {key: value |
+labels[key] := value if {
 	some key, value in runtime_labels
 	key != "id"
 	is_string(value)
@@ -74,12 +74,12 @@ mesh := name if {
 
 # --- tags of the local inbound: a whole tag set from the first place that carries one -----------
 
-context_extension_tags := {key: value |
+context_extension_tags[key] := value if {
 	some key, value in context_extensions
 	not key in reserved_keys
 }
 
-label_tags := {key: value |
+label_tags[key] := value if {
 	some key, value in labels
 	not key in reserved_keys
 }
@@ -105,11 +105,7 @@ local_service := local_tags["kuma.io/service"]
 
 # Why the input is not well formed; empty for a good input. For tests and for operators
 # (query data.kuma.authz.request.problems); the decision itself uses `well_formed`.
-# Through a rule: `not is_object(input)` would be undefined, not true, when there is no input
-# at all (OPA evaluates `not f(x)` as `t = x; not f(t)`, open-policy-agent/opa#1877).
 problems contains "input is not an object" if not input_is_object
-
-input_is_object if is_object(input)
 
 # Every CheckRequest has attributes: an input without them is not a check at all.
 problems contains "attributes is missing" if {
@@ -139,6 +135,10 @@ problems contains sprintf("context extension %q is not a string", [key]) if {
 }
 
 problems contains "kuma.io/direction is neither inbound nor outbound" if not direction_valid
+
+# A rule, not `not is_object(input)` above: that would be undefined, not true, when there is no
+# input at all (OPA evaluates `not f(x)` as `t = x; not f(t)`, open-policy-agent/opa#1877).
+input_is_object if is_object(input)
 
 # The same conditions as `problems`, checked directly: the hot path then skips building the set
 # (tests check that both agree).
@@ -211,20 +211,20 @@ certificate_ok if client_principal in certificate_uris
 # (key, value) pairs the certificate adds: spiffe://<mesh>/<svc> (same trust domain only) and
 # kuma://<key>/<value>, where the key may itself contain "/" (kuma://kuma.io/zone/us-east).
 certificate_pairs contains ["kuma.io/service", id[1]] if {
-	some uri in certificate_uris
-	id := kuma_spiffe_id(uri)
+	some san in certificate_uris
+	id := kuma_spiffe_id(san)
 	id[0] == mesh
 }
 
 certificate_pairs contains pair if {
-	some uri in certificate_uris
-	pair := kuma_tag(uri)
+	some san in certificate_uris
+	pair := kuma_tag(san)
 }
 
 client_pairs := certificate_pairs | {["kuma.io/service", principal_service]}
 
 # key -> sorted array of distinct values (a client may carry several values of one key)
-client_tags := {key: sort(values) |
+client_tags[key] := sort(values) if {
 	some [key, _] in client_pairs
 	values := {pair[1] | some pair in client_pairs; pair[0] == key}
 }
@@ -258,24 +258,24 @@ client := {"status": client_status, "principal": client_principal, "tags": {}} i
 
 # spiffe://<mesh>/<service> -> [mesh, service]; undefined for any other shape (other schemes,
 # MeshIdentity paths such as /ns/x/sa/y, empty parts).
-kuma_spiffe_id(uri) := parts if {
-	startswith(uri, "spiffe://")
-	parts := split(substring(uri, 9, -1), "/")
+kuma_spiffe_id(id_uri) := parts if {
+	startswith(id_uri, "spiffe://")
+	parts := split(substring(id_uri, 9, -1), "/")
 	count(parts) == 2
 	parts[0] != ""
 	parts[1] != ""
 }
 
-trust_domain(uri) := domain if {
-	startswith(uri, "spiffe://")
-	domain := split(substring(uri, 9, -1), "/")[0]
+trust_domain(id_uri) := domain if {
+	startswith(id_uri, "spiffe://")
+	domain := split(substring(id_uri, 9, -1), "/")[0]
 	domain != ""
 }
 
 # kuma://<key>/<value> -> [key, value], split on the last "/"
-kuma_tag(uri) := [key, value] if {
-	startswith(uri, "kuma://")
-	parts := split(substring(uri, 7, -1), "/")
+kuma_tag(tag_uri) := [key, value] if {
+	startswith(tag_uri, "kuma://")
+	parts := split(substring(tag_uri, 7, -1), "/")
 	last := count(parts) - 1
 	last > 0
 	key := concat("/", array.slice(parts, 0, last))

@@ -5,11 +5,6 @@ import data.kuma.authz.inbound
 
 # --- helpers ------------------------------------------------------------------------------------
 
-# the reason of the inbound decision
-reason(check, compiled) := value if {
-	value := inbound.decision.dynamic_metadata.reason with input as check with data.kuma.compiled as compiled
-}
-
 # data.kuma.compiled for mesh "default" (strict) with the given `from` index
 with_from(from) := fx.compiled(fx.mesh_doc("strict", fx.selects_payments, from))
 
@@ -39,19 +34,23 @@ test_without_any_data if {
 
 test_missing_local_service if {
 	check := fx.http_check({"kuma.io/mesh": "default", "app": "payments"}, {"principal": fx.orders})
-	reason(check, fx.allow_orders) == "invalid-input"
+	inbound.decision.dynamic_metadata.reason == "invalid-input" with input as check
+		with data.kuma.compiled as fx.allow_orders
 }
 
 test_bad_direction if {
 	check := fx.http_check(object.union(fx.payments, {"kuma.io/direction": "sideways"}), {"principal": fx.orders})
-	reason(check, fx.allow_orders) == "invalid-input"
+	inbound.decision.dynamic_metadata.reason == "invalid-input" with input as check
+		with data.kuma.compiled as fx.allow_orders
 }
 
 test_invalid_certificate if {
 	check := fx.http_check(fx.payments, {"principal": fx.orders, "certificate": "garbage"})
-	reason(check, fx.allow_orders) == "invalid-input"
+	inbound.decision.dynamic_metadata.reason == "invalid-input" with input as check
+		with data.kuma.compiled as fx.allow_orders
 	check_dns := fx.http_check(fx.payments, {"principal": fx.orders, "certificate": fx.cert_dns})
-	reason(check_dns, fx.allow_orders) == "invalid-input"
+	inbound.decision.dynamic_metadata.reason == "invalid-input" with input as check_dns
+		with data.kuma.compiled as fx.allow_orders
 }
 
 test_fallback_decision_is_a_deny if {
@@ -66,8 +65,10 @@ test_fallback_decision_is_a_deny if {
 
 test_unknown_mesh if {
 	check := fx.http_check(object.union(fx.payments, {"kuma.io/mesh": "shop"}), {"principal": "spiffe://shop/orders"})
-	reason(check, fx.allow_orders) == "unknown-mesh"
-	reason(orders_check, {"format": 1, "meshes": {"default": "not a document"}}) == "unknown-mesh"
+	inbound.decision.dynamic_metadata.reason == "unknown-mesh" with input as check
+		with data.kuma.compiled as fx.allow_orders
+	inbound.decision.dynamic_metadata.reason == "unknown-mesh" with input as orders_check
+		with data.kuma.compiled as {"format": 1, "meshes": {"default": "not a document"}}
 }
 
 test_mtls_disabled_allows_everything if {
@@ -78,8 +79,11 @@ test_mtls_disabled_allows_everything if {
 	d := inbound.decision with input as orders_check with data.kuma.compiled as deny_all
 	d.allowed == true
 	d.dynamic_metadata.reason == "mtls-disabled"
-	reason(fx.http_check(fx.payments, {}), deny_all) == "mtls-disabled"
-	reason(fx.http_check(fx.payments, {"principal": "spiffe://other/x"}), deny_all) == "mtls-disabled"
+	inbound.decision.dynamic_metadata.reason == "mtls-disabled" with input as fx.http_check(fx.payments, {})
+		with data.kuma.compiled as deny_all
+	inbound.decision.dynamic_metadata.reason == "mtls-disabled"
+		with input as fx.http_check(fx.payments, {"principal": "spiffe://other/x"})
+		with data.kuma.compiled as deny_all
 }
 
 test_permissive_plaintext if {
@@ -89,9 +93,14 @@ test_permissive_plaintext if {
 	d.dynamic_metadata.reason == "permissive-plaintext"
 
 	# a client with an identity is judged by the permissions
-	reason(orders_check, permissive) == "allowed-by-policy"
-	reason(fx.http_check(fx.payments, {"principal": "spiffe://default/web"}), permissive) == "no-matching-rule"
-	reason(fx.http_check(fx.payments, {"principal": "spiffe://other/web"}), permissive) == "foreign-identity"
+	inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as orders_check
+		with data.kuma.compiled as permissive
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule"
+		with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as permissive
+	inbound.decision.dynamic_metadata.reason == "foreign-identity"
+		with input as fx.http_check(fx.payments, {"principal": "spiffe://other/web"})
+		with data.kuma.compiled as permissive
 }
 
 test_strict_requires_identity if {
@@ -102,13 +111,17 @@ test_strict_requires_identity if {
 
 test_unknown_mtls_mode_is_strict if {
 	odd := fx.patched(fx.allow_orders, "mtls", "bogus")
-	reason(fx.http_check(fx.payments, {}), odd) == "no-identity"
+	inbound.decision.dynamic_metadata.reason == "no-identity" with input as fx.http_check(fx.payments, {})
+		with data.kuma.compiled as odd
 }
 
 test_foreign_identity if {
-	reason(fx.http_check(fx.payments, {"principal": "spiffe://other/orders"}), fx.allow_orders) == "foreign-identity"
+	inbound.decision.dynamic_metadata.reason == "foreign-identity"
+		with input as fx.http_check(fx.payments, {"principal": "spiffe://other/orders"})
+		with data.kuma.compiled as fx.allow_orders
 	mesh_identity := fx.http_check(fx.payments, {"principal": "spiffe://default/ns/shop/sa/orders"})
-	reason(mesh_identity, fx.allow_orders) == "foreign-identity"
+	inbound.decision.dynamic_metadata.reason == "foreign-identity" with input as mesh_identity
+		with data.kuma.compiled as fx.allow_orders
 }
 
 # --- permissions --------------------------------------------------------------------------------
@@ -201,7 +214,8 @@ test_each_bucket_alone if {
 		payments_bucket(entries, {}),
 		payments_bucket([], {"kuma.io/service": {"orders": entries}}),
 	] {
-		reason(orders_check, with_from(from)) == "allowed-by-policy"
+		inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as orders_check
+			with data.kuma.compiled as with_from(from)
 	}
 }
 
@@ -216,7 +230,8 @@ test_shadow_deny if {
 
 test_unknown_action_denies if {
 	compiled := with_from(payments_bucket([fx.entry(5, "Audit", 2, 0)], {}))
-	reason(orders_check, compiled) == "denied-by-policy"
+	inbound.decision.dynamic_metadata.reason == "denied-by-policy" with input as orders_check
+		with data.kuma.compiled as compiled
 }
 
 test_unresolvable_policy_still_decides if {
@@ -229,7 +244,8 @@ test_unresolvable_policy_still_decides if {
 
 test_entries_without_remaining_keys if {
 	compiled := with_from(payments_bucket([{"rank": 1, "action": "Allow", "policy": 2, "entry": 0}], {}))
-	reason(orders_check, compiled) == "allowed-by-policy"
+	inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as orders_check
+		with data.kuma.compiled as compiled
 }
 
 test_multi_valued_client_tags if {
@@ -243,32 +259,43 @@ test_multi_valued_client_tags if {
 	d.dynamic_metadata.policy.name == "shadow-billing"
 
 	# the single-valued certificate has no version at all
-	reason(fx.http_check(fx.payments, fx.orders_with_cert), with_from(from)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule"
+		with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as with_from(from)
 }
 
 test_remaining_client_requirements if {
 	from := payments_bucket([], fx.from_orders([fx.entry_requiring(4, "Allow", 0, {}, {"env": "prod"})]))
-	reason(orders_check, with_from(from)) == "no-matching-rule"
-	reason(fx.http_check(fx.payments, fx.orders_with_cert), with_from(from)) == "allowed-by-policy"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
+		with data.kuma.compiled as with_from(from)
+	inbound.decision.dynamic_metadata.reason == "allowed-by-policy"
+		with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as with_from(from)
 }
 
 test_remaining_inbound_requirements if {
 	from := payments_bucket([fx.entry_requiring(4, "Allow", 2, {"version": "v2"}, {})], {})
-	reason(orders_check, with_from(from)) == "allowed-by-policy"
+	inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as orders_check
+		with data.kuma.compiled as with_from(from)
 	v1 := fx.http_check(object.union(fx.payments, {"version": "v1"}), {"principal": fx.orders})
-	reason(v1, with_from(from)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as v1
+		with data.kuma.compiled as with_from(from)
 	no_version := fx.http_check(object.remove(fx.payments, ["version"]), {"principal": fx.orders})
-	reason(no_version, with_from(from)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as no_version
+		with data.kuma.compiled as with_from(from)
 }
 
 test_zone_condition if {
 	zoned := object.union(fx.entry(4, "Allow", 4, 0), {"zone": "zone-1"})
 	compiled := with_from({"any": fx.bucket([zoned], {}), "by_pair": {}})
 	in_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-1"}), {"principal": fx.orders})
+	inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as in_zone
+		with data.kuma.compiled as compiled
+	inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as orders_check
+		with data.kuma.compiled as compiled
 	other_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-2"}), {"principal": fx.orders})
-	reason(in_zone, compiled) == "allowed-by-policy"
-	reason(orders_check, compiled) == "allowed-by-policy"
-	reason(other_zone, compiled) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as other_zone
+		with data.kuma.compiled as compiled
 }
 
 test_forged_kuma_tags_header_is_ignored if {
@@ -278,7 +305,8 @@ test_forged_kuma_tags_header_is_ignored if {
 		"path": "/attributes/request/http/headers",
 		"value": {"x-kuma-tags": "&env=prod&&kuma.io/service=orders&"},
 	}])
-	reason(check, with_from(from)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as check
+		with data.kuma.compiled as with_from(from)
 }
 
 # --- no applicable entry: selected or not -------------------------------------------------------
@@ -288,23 +316,30 @@ empty_from := {"any": fx.bucket([], {}), "by_pair": {}}
 with_selects(selects) := fx.compiled(fx.mesh_doc("strict", selects, empty_from))
 
 test_no_matching_rule_vs_no_policy if {
-	reason(orders_check, with_selects(fx.selects_payments)) == "no-matching-rule"
-	reason(orders_check, with_selects({"any": [], "by_pair": {}})) == "no-policy"
-	reason(orders_check, fx.compiled(object.remove(fx.mesh_doc("strict", {}, {}), ["inbound"]))) == "no-policy"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
+		with data.kuma.compiled as with_selects(fx.selects_payments)
+	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
+		with data.kuma.compiled as with_selects({"any": [], "by_pair": {}})
+	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
+		with data.kuma.compiled as fx.compiled(object.remove(fx.mesh_doc("strict", {}, {}), ["inbound"]))
 }
 
 test_selection_needs_remaining_pairs if {
 	ledger := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"app": "ledger"}}]}}}
-	reason(orders_check, with_selects(ledger)) == "no-policy"
+	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
+		with data.kuma.compiled as with_selects(ledger)
 	wide := {"any": [{"inbound": {"version": "v2"}}], "by_pair": {}}
-	reason(orders_check, with_selects(wide)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
+		with data.kuma.compiled as with_selects(wide)
 }
 
 test_selection_zone_condition if {
 	zoned := {"any": [{"inbound": {}, "zone": "zone-1"}], "by_pair": {}}
 	other_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-2"}), {"principal": fx.orders})
-	reason(other_zone, with_selects(zoned)) == "no-policy"
-	reason(orders_check, with_selects(zoned)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-policy" with input as other_zone
+		with data.kuma.compiled as with_selects(zoned)
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
+		with data.kuma.compiled as with_selects(zoned)
 }
 
 test_no_matching_rule_decision if {
@@ -335,8 +370,11 @@ test_network_check_with_local_principal if {
 	d := inbound.decision with input as fx.tcp_check({"principal": fx.orders}, "spiffe://default/payments")
 		with data.kuma.compiled as fx.allow_orders
 	d.allowed == true
-	reason(fx.tcp_check({"principal": fx.orders}, "spiffe://default/ledger"), fx.allow_orders) == "no-policy"
-	reason(fx.tcp_check({"principal": fx.orders}, ""), fx.allow_orders) == "invalid-input"
+	inbound.decision.dynamic_metadata.reason == "no-policy"
+		with input as fx.tcp_check({"principal": fx.orders}, "spiffe://default/ledger")
+		with data.kuma.compiled as fx.allow_orders
+	inbound.decision.dynamic_metadata.reason == "invalid-input" with input as fx.tcp_check({"principal": fx.orders}, "")
+		with data.kuma.compiled as fx.allow_orders
 }
 
 test_allow_is_always_defined if {
@@ -353,15 +391,21 @@ test_fallback_outcome_is_a_deny if {
 test_any_value_on_the_inbound_side if {
 	# MeshServiceSubset ledger {version: "*"}: the inbound needs a version, any version
 	from := payments_bucket([fx.entry_requiring(4, "Deny", 1, {"version": "*"}, {})], {})
-	reason(orders_check, with_from(from)) == "denied-by-policy"
+	inbound.decision.dynamic_metadata.reason == "denied-by-policy" with input as orders_check
+		with data.kuma.compiled as with_from(from)
 	no_version := fx.http_check(object.remove(fx.payments, ["version"]), {"principal": fx.orders})
-	reason(no_version, with_from(from)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as no_version
+		with data.kuma.compiled as with_from(from)
 	any_version := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"version": "*"}}]}}}
-	reason(no_version, with_selects(any_version)) == "no-policy"
-	reason(orders_check, with_selects(any_version)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-policy" with input as no_version
+		with data.kuma.compiled as with_selects(any_version)
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
+		with data.kuma.compiled as with_selects(any_version)
 }
 
 test_any_value_on_the_client_side_is_literal if {
 	from := payments_bucket([fx.entry_requiring(4, "Allow", 2, {}, {"env": "*"})], {})
-	reason(fx.http_check(fx.payments, fx.orders_with_cert), with_from(from)) == "no-matching-rule"
+	inbound.decision.dynamic_metadata.reason == "no-matching-rule"
+		with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as with_from(from)
 }
