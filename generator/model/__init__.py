@@ -137,12 +137,44 @@ class MeshTrafficPermission(Policy):
     from_entries: tuple[FromEntry, ...] = ()
 
 
+Tags = tuple[tuple[str, str], ...]  # sorted (key, value) pairs; "*" is a value meaning "any"
+
+
+@dataclass(frozen=True)
+class TrafficPermission:
+    """The legacy policy (spec B §6): one per inbound, chosen by its best destination selector."""
+
+    source: Source
+    sources: tuple[Tags, ...]
+    destinations: tuple[Tags, ...]
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@dataclass(frozen=True)
+class ExternalService:
+    """A destination outside the mesh (spec B §7), reached through the local proxy."""
+
+    source: Source
+    tags: Tags
+    host: str  # lower-case; an IP address or a DNS name
+    port: int
+
+    @property
+    def service(self) -> str:
+        return dict(self.tags)["kuma.io/service"]
+
+
 @dataclass
 class Model:
     """Every valid resource of the input, by mesh."""
 
     meshes: dict[str, Mesh] = field(default_factory=dict)
     mesh_traffic_permissions: list[MeshTrafficPermission] = field(default_factory=list)
+    traffic_permissions: list[TrafficPermission] = field(default_factory=list)
+    external_services: list[ExternalService] = field(default_factory=list)
 
     def mesh_names(self) -> list[str]:
         return sorted(self.meshes)

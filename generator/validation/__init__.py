@@ -11,17 +11,13 @@ from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.model import Mesh, Model, MTLSMode, Policy, Source
-from generator.validation import mesh, mesh_traffic_permission
+from generator.validation import external_service, mesh, mesh_traffic_permission, traffic_permission
 from generator.validation.fields import Field, Report
 
 DEFAULT_SYSTEM_NAMESPACES = frozenset({"kuma-system", "kong-mesh-system"})
 
 # Kinds the reader recognises whose compilation is still to come: refused, never silently ignored.
-NOT_YET_COMPILED = {
-    "TrafficPermission": "issue #3",
-    "ExternalService": "issue #3",
-    "MeshPassthrough": "issue #4",
-}
+NOT_YET_COMPILED = {"MeshPassthrough": "issue #4"}
 
 
 @dataclass
@@ -49,6 +45,16 @@ def _validate_one(source: Source, report: Report, system_namespaces: frozenset[s
         validated_mesh = mesh.validate(source, report)
         if validated_mesh is not None:
             model.meshes[validated_mesh.name] = validated_mesh
+        return
+    if source.kind == "TrafficPermission":
+        permission = traffic_permission.validate(source, report)
+        if permission is not None:
+            model.traffic_permissions.append(permission)
+        return
+    if source.kind == "ExternalService":
+        service = external_service.validate(source, report)
+        if service is not None:
+            model.external_services.append(service)
         return
     policy = mesh_traffic_permission.validate(source, report, system_namespaces)
     if policy is None:
@@ -88,14 +94,19 @@ def _duplicates(sources: list[Source]) -> list[Diagnostic]:
 
 def _add_implicit_meshes(result: Validated) -> None:
     model = result.model
-    for policy in model.mesh_traffic_permissions:
-        name = policy.source.mesh
+    sources = [
+        *(policy.source for policy in model.mesh_traffic_permissions),
+        *(permission.source for permission in model.traffic_permissions),
+        *(service.source for service in model.external_services),
+    ]
+    for source in sources:
+        name = source.mesh
         if name not in model.meshes:
             model.meshes[name] = Mesh(None, name, MTLSMode.STRICT, True)
             result.diagnostics.append(
                 warning(
-                    policy.source.location,
+                    source.location,
                     f'mesh "{name}" is defined by no Mesh resource: treated as mTLS STRICT with passthrough on',
-                    resource=policy.source.ref,
+                    resource=source.ref,
                 )
             )

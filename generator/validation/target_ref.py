@@ -20,14 +20,13 @@ from typing import Any
 from generator.model import TargetRef
 from generator.validation.fields import (
     Field,
-    MapKey,
     Report,
     expect_enum,
     expect_list,
     expect_object,
     expect_string,
-    string_map,
 )
+from generator.validation.tags import validate_tags
 
 KNOWN_FIELDS = frozenset({"kind", "name", "namespace", "mesh", "tags", "labels", "proxyTypes", "sectionName"})
 # Kinds Kuma knows for some policy; a kind outside this list fails the schema, not the policy's own rule.
@@ -46,9 +45,6 @@ ALL_KINDS = (
 NOT_YET_SUPPORTED_KINDS = frozenset({"Dataplane"})
 PROXY_TYPES = ("Sidecar", "Gateway")
 
-_TAG_NAME = re.compile(r"^[a-zA-Z0-9.\-_:/]*$")
-_SUBSET_TAG_VALUE = re.compile(r"^[a-zA-Z0-9.\-_:]*$")
-_SERVICE_SUBSET_TAG_VALUE = re.compile(r"^([a-zA-Z0-9.\-_:/]*|\*)$")
 _SERVICE_NAME = re.compile(r"^[0-9a-z.\-_]*$")
 
 # Which fields each kind forbids, and Kuma's message for each.
@@ -126,34 +122,7 @@ def _mesh_service(report: Report, at: Field, ref: dict[str, Any], name: str | No
 def _tags(report: Report, at: Field, value: Any, kind: str) -> tuple[tuple[str, str], ...]:
     if kind not in ("MeshSubset", "MeshServiceSubset"):
         return ()
-    tags: list[tuple[str, str]] = []
-    for key, tag_value in string_map(report, at, value):
-        if key == "":
-            report.error(at, "tag name must be non-empty")
-            continue
-        if not _TAG_NAME.match(key):
-            report.error(
-                at / MapKey(key),
-                "tag name must consist of alphanumeric characters, dots, dashes, slashes and underscores",
-            )
-            continue
-        if tag_value == "":
-            report.error(at / MapKey(key), "tag value must be non-empty")
-            continue
-        if kind == "MeshSubset" and not _SUBSET_TAG_VALUE.match(tag_value):
-            report.error(
-                at / MapKey(key),
-                "tag value must consist of alphanumeric characters, dots, dashes and underscores",
-            )
-            continue
-        if kind == "MeshServiceSubset" and not _SERVICE_SUBSET_TAG_VALUE.match(tag_value):
-            report.error(
-                at / MapKey(key),
-                'tag value must consist of alphanumeric characters, dots, dashes, slashes and underscores or be "*"',
-            )
-            continue
-        tags.append((key, tag_value))
-    return tuple(sorted(tags))
+    return validate_tags(report, at, value, selector=kind == "MeshServiceSubset")
 
 
 def _proxy_types(report: Report, at: Field, ref: dict[str, Any]) -> tuple[str, ...] | None:

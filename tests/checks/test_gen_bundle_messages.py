@@ -25,7 +25,14 @@ from tests.checks.harness import FIXTURES, ROOT, Fixture, all_fixtures, conftest
 VALIDATED_KINDS = set(SUPPORTED_KINDS) - set(NOT_YET_COMPILED)
 SCENARIOS = [
     ROOT / "tests" / "scenarios" / "invalid" / name
-    for name in ("mesh.yaml", "mtp-spec.yaml", "mtp-target-ref.yaml", "envelope.yaml")
+    for name in (
+        "mesh.yaml",
+        "mtp-spec.yaml",
+        "mtp-target-ref.yaml",
+        "envelope.yaml",
+        "traffic-permission.yaml",
+        "external-service.yaml",
+    )
 ]
 # Reader errors about the file, not about a Kuma resource: conftest leaves such documents alone.
 NOT_ABOUT_A_RESOURCE = re.compile(
