@@ -1,7 +1,8 @@
 """The validated model → the data document the Rego library reads (docs/data-shape.md).
 
 Pure functions: the same model always gives the same document, and nothing here reads files or
-prints. Each concern is one module: precedence (policy order), inbound (MeshTrafficPermission look-ups).
+prints. Each concern is one module: precedence (policy order), inbound (MeshTrafficPermission look-ups),
+traffic_permission (legacy TrafficPermission selection), outbound (ExternalService access).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.compile.inbound import compile_inbound
+from generator.compile.outbound import compile_outbound
 from generator.compile.precedence import in_precedence_order
-from generator.model import Mesh, MeshTrafficPermission, Model, Policy
+from generator.compile.traffic_permission import compile_inbound_permissions
+from generator.model import Mesh, MeshTrafficPermission, Model, Source, TrafficPermission
 
 DATA_FORMAT = 1
 
@@ -28,18 +31,28 @@ def compile_mesh(model: Model, mesh: Mesh) -> Json:
     permissions: list[MeshTrafficPermission] = in_precedence_order(
         [policy for policy in model.mesh_traffic_permissions if policy.source.mesh == mesh.name]
     )
+    legacy: list[TrafficPermission] = sorted(
+        (permission for permission in model.traffic_permissions if permission.source.mesh == mesh.name),
+        key=lambda permission: permission.name,
+    )
+    services = [service for service in model.external_services if service.source.mesh == mesh.name]
+    # One table of policies per mesh; decisions name a policy by its index in it.
+    sources = [policy.source for policy in permissions] + [permission.source for permission in legacy]
     return {
         "defined": mesh.source is not None,
         "mtls": mesh.mtls.value,
         "passthrough": mesh.passthrough,
-        "policies": [policy_reference(policy) for policy in permissions],
-        "inbound": compile_inbound(permissions),
+        "policies": [policy_reference(source) for source in sources],
+        "inbound": {
+            **compile_inbound(permissions),
+            "traffic_permissions": compile_inbound_permissions(legacy, len(permissions)),
+        },
+        "outbound": compile_outbound(services, legacy, len(permissions)),
     }
 
 
-def policy_reference(policy: Policy) -> Json:
+def policy_reference(source: Source) -> Json:
     """How a decision names the policy that made it."""
-    source = policy.source
     reference: Json = {"kind": source.kind, "mesh": source.mesh, "name": source.display_name}
     if source.namespace:
         reference["namespace"] = source.namespace

@@ -63,56 +63,56 @@ def compile_inbound(ordered: list[MeshTrafficPermission], first_policy_index: in
             )
             rank += 1
 
-    inbound_frequency = _frequency(inbound_requirements(policy) for policy in ordered)
-    client_frequency = _frequency(entry.client for entry in entries)
+    inbound_frequency = pair_frequency(inbound_requirements(policy) for policy in ordered)
+    client_frequency = pair_frequency(entry.client for entry in entries)
 
     selects: Json = {"any": [], "by_pair": {}}
     for policy in ordered:
         required = inbound_requirements(policy)
-        pair = _index_pair(required, inbound_frequency)
-        record: Json = {"inbound": _without(required, pair)}
+        pair = rarest_pair(required, inbound_frequency)
+        record: Json = {"inbound": without_pair(required, pair)}
         if policy.zone:
             record["zone"] = policy.zone
-        _bucket(selects, pair).append(record)
+        bucket_for(selects, pair).append(record)
 
     from_index: Json = {"any": {"any": [], "by_pair": {}}, "by_pair": {}}
     for entry in entries:
-        inbound_pair = _index_pair(entry.inbound, inbound_frequency)
-        client_pair = _index_pair(entry.client, client_frequency)
+        inbound_pair = rarest_pair(entry.inbound, inbound_frequency)
+        client_pair = rarest_pair(entry.client, client_frequency)
         inner = _inner(from_index, inbound_pair)
         record = {
             "rank": entry.rank,
             "action": entry.action,
             "policy": entry.policy,
             "entry": entry.entry,
-            "inbound": _without(entry.inbound, inbound_pair),
-            "client": _without(entry.client, client_pair),
+            "inbound": without_pair(entry.inbound, inbound_pair),
+            "client": without_pair(entry.client, client_pair),
         }
         if entry.zone:
             record["zone"] = entry.zone
-        _bucket(inner, client_pair).append(record)
+        bucket_for(inner, client_pair).append(record)
 
     _prune_selects(selects)
     _prune_entries(from_index)
     return {"selects": selects, "from": from_index}
 
 
-def _frequency(requirements: Iterable[dict[str, str]]) -> Counter[Pair]:
+def pair_frequency(requirements: Iterable[dict[str, str]]) -> Counter[Pair]:
     return Counter(pair for required in requirements for pair in required.items() if pair[1] != ANY_VALUE)
 
 
-def _index_pair(required: dict[str, str], frequency: Counter[Pair]) -> Pair | None:
+def rarest_pair(required: dict[str, str], frequency: Counter[Pair]) -> Pair | None:
     candidates = [pair for pair in required.items() if pair[1] != ANY_VALUE]
     if not candidates:
         return None
     return min(candidates, key=lambda pair: (frequency[pair], pair))
 
 
-def _without(required: dict[str, str], pair: Pair | None) -> dict[str, str]:
+def without_pair(required: dict[str, str], pair: Pair | None) -> dict[str, str]:
     return {key: value for key, value in sorted(required.items()) if pair is None or key != pair[0]}
 
 
-def _bucket(index: Json, pair: Pair | None) -> list[Json]:
+def bucket_for(index: Json, pair: Pair | None) -> list[Json]:
     if pair is None:
         bucket: list[Json] = index["any"]
         return bucket
@@ -140,6 +140,13 @@ def _buckets(index: Json) -> Iterable[list[Json]]:
         yield from by_value.values()
 
 
+def prune_to_best(index: Json, rank_key: str) -> None:
+    """Drop records that can never win: ranked below a record of the same bucket that always applies."""
+    for bucket in _buckets(index):
+        floor = max((record[rank_key] for record in bucket if _unconditional(record)), default=-1)
+        bucket[:] = [record for record in bucket if record[rank_key] >= floor]
+
+
 def _prune_selects(selects: Json) -> None:
     """A bucket with an unconditional record is simply true: one record says so."""
     for bucket in _buckets(selects):
@@ -151,12 +158,6 @@ def _prune_selects(selects: Json) -> None:
 
 
 def _prune_entries(from_index: Json) -> None:
-    """Drop entries that can never win: ranked below an entry of the same bucket that always applies."""
-    inners = [
-        from_index["any"],
-        *(inner for by_value in from_index["by_pair"].values() for inner in by_value.values()),
-    ]
+    inners = [from_index["any"], *(inner for by_value in from_index["by_pair"].values() for inner in by_value.values())]
     for inner in inners:
-        for bucket in _buckets(inner):
-            floor = max((record["rank"] for record in bucket if _unconditional(record)), default=-1)
-            bucket[:] = [record for record in bucket if record["rank"] >= floor]
+        prune_to_best(inner, "rank")

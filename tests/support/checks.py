@@ -74,3 +74,39 @@ def inbound_check(
     if "principal" in attributes["source"]:
         check["source_principal"] = attributes["source"]["principal"]
     return check
+
+
+def outbound_check(
+    local_tags: Mapping[str, str],
+    *,
+    address: str = "203.0.113.10",
+    port: int = 443,
+    host: str | None = None,
+    sni: str | None = None,
+    mesh: str = "default",
+    protocol: str = "HTTP/1.1",
+    content_type: str | None = None,
+) -> dict[str, Any]:
+    """An outbound check: the local proxy (tags `local_tags`) calls `address:port`, with an HTTP host
+    (HTTP ext_authz filter) or a TLS server name (network filter), or neither (plain TCP)."""
+    attributes: dict[str, Any] = {
+        "source": {"address": {"socketAddress": {"address": "10.0.0.7", "portValue": 40000}}},
+        "destination": {"address": {"socketAddress": {"address": address, "portValue": port}}},
+        "contextExtensions": {"kuma.io/mesh": mesh, "kuma.io/direction": "outbound", **local_tags},
+        "metadataContext": {},
+    }
+    if host is not None:
+        headers = {":authority": host, ":method": "GET", ":path": "/"}
+        if content_type:
+            headers["content-type"] = content_type
+        attributes["request"] = {
+            "http": {"method": "GET", "path": "/", "host": host, "protocol": protocol, "headers": headers}
+        }
+    if sni is not None:
+        attributes["tlsSession"] = {"sni": sni}
+    return {
+        "attributes": attributes,
+        "parsed_path": [""],
+        "parsed_query": {},
+        "version": {"ext_authz": "v3", "encoding": "protojson"},
+    }

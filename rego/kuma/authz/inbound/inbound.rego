@@ -3,7 +3,8 @@
 # description: |
 #   A client calls a service whose proxy runs the check. Spec A2-A5: mTLS mode first, then the
 #   MeshTrafficPermission `from` entries of the compiled data (docs/data-shape.md), found by key
-#   look-ups only; the applicable entry with the highest rank decides.
+#   look-ups only; the applicable entry with the highest rank decides. An inbound that no
+#   MeshTrafficPermission selects falls to its legacy TrafficPermission (spec A6).
 package kuma.authz.inbound
 
 import data.kuma.authz.request
@@ -78,12 +79,19 @@ mesh_known if is_string(mtls)
 
 default policy_outcome := {"allowed": false, "reason": "no-policy"}
 
-policy_outcome := object.union(action_outcome, {"policy": winner_policy}) if {
+# Per inbound, a MeshTrafficPermission that selects it replaces any TrafficPermission (spec A6).
+policy_outcome := mesh_permission_outcome if {
+	selected
+} else := permission_outcome if {
+	permission_winner
+}
+
+default mesh_permission_outcome := {"allowed": false, "reason": "no-matching-rule"}
+
+mesh_permission_outcome := object.union(action_outcome, {"policy": winner_policy}) if {
 	winner_policy
 } else := action_outcome if {
 	winner
-} else := {"allowed": false, "reason": "no-matching-rule"} if {
-	selected
 }
 
 action_outcomes := {
@@ -133,12 +141,42 @@ winner := [entry | some entry in applicable; entry.rank == best_rank][0]
 
 # Reads one element of the policies array (see `mtls` above on why this matters).
 winner_policy := object.union(reference, {"entry": winner.entry}) if {
-	policy := meshes[request.mesh].policies[winner.policy]
-	is_string(policy.kind)
-	is_string(policy.mesh)
-	is_string(policy.name)
-	reference := object.filter(policy, {"kind", "mesh", "name", "namespace"})
+	reference := response.reference(meshes[request.mesh].policies[winner.policy])
 }
+
+# --- legacy TrafficPermission (spec A6, B §6.2 - 6.3) ----------------------------------------------
+
+# Destination selectors reached by key; the applicable one with the highest priority picks the
+# TrafficPermission in force (more tags, more exact values, newest, first name: compiled).
+permission_candidates contains record if {
+	some record in meshes[request.mesh].inbound.traffic_permissions.select.any
+	local_pairs_hold(object.get(record, "inbound", {}), request.local_tags)
+}
+
+permission_candidates contains record if {
+	some key, value in request.local_tags
+	some record in meshes[request.mesh].inbound.traffic_permissions.select.by_pair[key][value]
+	local_pairs_hold(object.get(record, "inbound", {}), request.local_tags)
+}
+
+permission_best := max({record.priority | some record in permission_candidates})
+
+permission_winner := [record | some record in permission_candidates; record.priority == permission_best][0]
+
+# Sources are ORed, the tags of one source ANDed; "*" values were dropped by the compiler.
+permission_admits if {
+	sources := meshes[request.mesh].inbound.traffic_permissions.sources[format_int(permission_winner.policy, 10)]
+	some source in sources
+	client_pairs_hold(source, request.client.tags)
+}
+
+default permission_verdict := {"allowed": false, "reason": "no-matching-rule"}
+
+permission_verdict := {"allowed": true, "reason": "allowed-by-policy"} if permission_admits
+
+permission_outcome := object.union(permission_verdict, {"policy": reference}) if {
+	reference := response.reference(meshes[request.mesh].policies[permission_winner.policy])
+} else := permission_verdict
 
 # Does any MeshTrafficPermission select the local inbound? (no-matching-rule vs no-policy)
 selected if {

@@ -409,3 +409,78 @@ test_any_value_on_the_client_side_is_literal if {
 		with input as fx.http_check(fx.payments, fx.orders_with_cert)
 		with data.kuma.compiled as with_from(from)
 }
+
+# --- legacy TrafficPermission (spec A6) -----------------------------------------------------------
+
+# Mesh "default" with no MeshTrafficPermission; policies 0 (tp-web, for payments) and 1 (tp-all).
+with_permissions := fx.compiled(object.union(
+	fx.mesh_doc("strict", {"any": [], "by_pair": {}}, {"any": fx.bucket([], {}), "by_pair": {}}),
+	{
+		"policies": [
+			{"kind": "TrafficPermission", "mesh": "default", "name": "tp-web"},
+			{"kind": "TrafficPermission", "mesh": "default", "name": "tp-all"},
+		],
+		"inbound": {
+			"selects": {"any": [], "by_pair": {}},
+			"from": {"any": fx.bucket([], {}), "by_pair": {}},
+			"traffic_permissions": {
+				"select": {
+					"any": [{"priority": 0, "policy": 1, "inbound": {"kuma.io/service": "*"}}],
+					"by_pair": {"kuma.io/service": {"payments": [{"priority": 1, "policy": 0, "inbound": {"version": "v2"}}]}},
+				},
+				"sources": {"0": [{"kuma.io/service": "web"}, {"env": "prod"}], "1": [{}]},
+			},
+		},
+	},
+))
+
+test_traffic_permission_with_the_best_selector_governs if {
+	d := inbound.decision with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as with_permissions
+	d.allowed == true
+	d.dynamic_metadata.reason == "allowed-by-policy"
+	d.dynamic_metadata.policy == {"kind": "TrafficPermission", "mesh": "default", "name": "tp-web"}
+	d.headers["x-kuma-authz-policy"] == "TrafficPermission/default/tp-web"
+}
+
+test_traffic_permission_in_force_refuses_a_client_not_in_its_sources if {
+	d := inbound.decision with input as fx.http_check(fx.payments, {"principal": fx.orders})
+		with data.kuma.compiled as with_permissions
+	d.allowed == false
+	d.dynamic_metadata.reason == "no-matching-rule"
+	d.dynamic_metadata.policy.name == "tp-web"
+}
+
+test_traffic_permission_selector_needs_its_remaining_tags if {
+	# version v1: the payments selector does not apply, the "*" one (any service) does
+	check := fx.http_check(object.union(fx.payments, {"version": "v1"}), {"principal": fx.orders})
+	d := inbound.decision with input as check with data.kuma.compiled as with_permissions
+	d.allowed == true
+	d.dynamic_metadata.policy.name == "tp-all"
+}
+
+test_traffic_permission_source_with_no_tags_admits_every_mesh_client if {
+	check := fx.http_check({"kuma.io/mesh": "default", "kuma.io/service": "ledger"}, {"principal": fx.orders})
+	d := inbound.decision with input as check with data.kuma.compiled as with_permissions
+	d.allowed == true
+}
+
+test_meshtrafficpermission_replaces_traffic_permission if {
+	# allow_orders selects payments with an MTP: its no-matching-rule stands, the TP is not consulted
+	compiled := json.patch(fx.allow_orders, [{
+		"op": "add", "path": "/meshes/default/inbound/traffic_permissions",
+		"value": with_permissions.meshes["default"].inbound.traffic_permissions,
+	}])
+	d := inbound.decision with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as compiled
+	d.allowed == false
+	d.dynamic_metadata.reason == "no-matching-rule"
+}
+
+test_traffic_permission_with_an_unresolvable_policy_still_decides if {
+	compiled := json.patch(with_permissions, [{"op": "replace", "path": "/meshes/default/policies", "value": []}])
+	d := inbound.decision with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as compiled
+	d.allowed == true
+	not d.dynamic_metadata.policy
+}

@@ -1,8 +1,9 @@
 # METADATA
 # title: Outbound decision
 # description: |
-#   The local application calls something through its proxy (spec A7). Today the compiler
-#   rejects ExternalService and MeshPassthrough, so the mesh's passthrough flag decides.
+#   The local application calls something through its proxy (spec A7). A destination that is an
+#   ExternalService is decided by the TrafficPermission that governs it; any other destination by
+#   the mesh's passthrough flag (MeshPassthrough is still refused by the compiler).
 package kuma.authz.outbound
 
 import data.kuma.authz.request
@@ -33,14 +34,16 @@ default decision := {
 
 decision := response.decision("outbound", request.mesh, outcome)
 
-# The ordered chain: the first branch that holds decides. ExternalService (A7) and then
-# MeshPassthrough branches go between unknown-mesh and the passthrough flag.
+# The ordered chain: the first branch that holds decides. MeshPassthrough branches will go
+# between the ExternalService branch and the passthrough flag.
 default outcome := {"allowed": false, "reason": "invalid-input"}
 
 outcome := {"allowed": false, "reason": "invalid-input"} if {
 	not request.well_formed
 } else := {"allowed": false, "reason": "unknown-mesh"} if {
 	not mesh_known
+} else := external_service_outcome if {
+	count(named_services) > 0
 } else := {"allowed": true, "reason": "passthrough-allowed"} if {
 	# only a literal true allows (fail closed on broken data)
 	meshes[request.mesh].passthrough == true
@@ -51,3 +54,50 @@ outcome := {"allowed": false, "reason": "invalid-input"} if {
 # Every mesh document has `mtls` (docs/data-shape.md). Look-ups go straight into `data`, never
 # through a rule holding a whole mesh document (see kuma.authz.inbound).
 mesh_known if is_string(meshes[request.mesh].mtls)
+
+# --- ExternalService (spec A7, B §6.4) -----------------------------------------------------------
+
+# ExternalServices the destination names: by original address, HTTP host or TLS server name.
+named_services contains index if {
+	some index in meshes[request.mesh].outbound.by_address[request.destination_key]
+}
+
+named_services contains index if {
+	some index in meshes[request.mesh].outbound.by_host[request.http_host]
+}
+
+named_services contains index if {
+	some index in meshes[request.mesh].outbound.by_host[request.sni]
+}
+
+# The governing TrafficPermission admits the local proxy when one source selector matches its
+# inbound's tags: every key present, the value equal or "*" (Kuma's TagSelector).
+admits(index) if {
+	some source in meshes[request.mesh].outbound.external_services[index].sources
+	every key, value in source {
+		value_matches(value, request.local_tags[key])
+	}
+}
+
+value_matches("*", _) := true
+
+value_matches(value, value) := true
+
+# Several ExternalServices named at once (ambiguous data) must all admit: fail closed.
+refused contains index if {
+	some index in named_services
+	not admits(index)
+}
+
+deciding_service := min(refused) if {
+	count(refused) > 0
+} else := min(named_services)
+
+default external_service_verdict := {"allowed": false, "reason": "external-service-denied"}
+
+external_service_verdict := {"allowed": true, "reason": "external-service-allowed"} if count(refused) == 0
+
+external_service_outcome := object.union(external_service_verdict, {"policy": reference}) if {
+	policy := meshes[request.mesh].outbound.external_services[deciding_service].policy
+	reference := response.reference(meshes[request.mesh].policies[policy])
+} else := external_service_verdict

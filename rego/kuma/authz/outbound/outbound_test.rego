@@ -85,3 +85,85 @@ test_no_input_at_all if {
 	d := outbound.decision with data.kuma.compiled as with_passthrough(true)
 	d.dynamic_metadata.reason == "invalid-input"
 }
+
+# --- ExternalService (spec A7) ---------------------------------------------------------------------
+
+# httpbin (httpbin.org:443) governed by policy 0, which admits web, and any proxy with an env tag;
+# ipv6-api at [2001:db8::7]:443 without a permission.
+with_external_services := fx.compiled(object.union(fx.mesh_doc("strict", fx.selects_payments, {}), {
+	"passthrough": false,
+	"policies": [{"kind": "TrafficPermission", "mesh": "default", "name": "to-httpbin"}],
+	"outbound": {
+		"external_services": [
+			{
+				"name": "httpbin", "service": "httpbin", "address": "httpbin.org:443", "policy": 0,
+				"sources": [{"kuma.io/service": "web"}, {"env": "*"}],
+			},
+			{"name": "ipv6-api", "service": "ipv6-api", "address": "[2001:db8::7]:443"},
+		],
+		"by_address": {"[2001:db8::7]:443": [1]},
+		"by_host": {"httpbin.org": [0], "httpbin.mesh": [0], "ipv6-api.mesh": [1]},
+	},
+}))
+
+to_host(local, host) := json.patch(fx.http_check(object.union(outbound_extensions, local), {}), [{
+	"op": "replace", "path": "/attributes/request/http/host", "value": host,
+}])
+
+test_external_service_admits_a_listed_source if {
+	d := outbound.decision with input as to_host({"kuma.io/service": "web"}, "HTTPBIN.org:443")
+		with data.kuma.compiled as with_external_services
+	d.allowed == true
+	d.dynamic_metadata.reason == "external-service-allowed"
+	d.dynamic_metadata.policy == {"kind": "TrafficPermission", "mesh": "default", "name": "to-httpbin"}
+}
+
+test_external_service_wildcard_source_needs_the_tag if {
+	allowed := outbound.allow with input as to_host({"env": "dev"}, "httpbin.mesh")
+		with data.kuma.compiled as with_external_services
+	allowed == true
+	d := outbound.decision with input as to_host({}, "httpbin.mesh")
+		with data.kuma.compiled as with_external_services
+	d.allowed == false
+	d.dynamic_metadata.reason == "external-service-denied"
+	d.dynamic_metadata.policy.name == "to-httpbin"
+}
+
+test_external_service_by_server_name if {
+	check := {"attributes": {
+		"contextExtensions": object.union(outbound_extensions, {"kuma.io/service": "web"}),
+		"tlsSession": {"sni": "httpbin.org"},
+	}}
+	d := outbound.decision with input as check
+		with data.kuma.compiled as with_external_services
+	d.allowed == true
+}
+
+test_external_service_by_ipv6_address_without_permission if {
+	check := {"attributes": {
+		"contextExtensions": outbound_extensions,
+		"destination": {"address": {"socketAddress": {"address": "2001:db8::7", "portValue": 443}}},
+	}}
+	d := outbound.decision with input as check
+		with data.kuma.compiled as with_external_services
+	d.allowed == false
+	d.dynamic_metadata.reason == "external-service-denied"
+	not d.dynamic_metadata.policy
+}
+
+test_a_destination_naming_two_services_needs_both_to_admit if {
+	check := {"attributes": {
+		"contextExtensions": object.union(outbound_extensions, {"kuma.io/service": "web"}),
+		"destination": {"address": {"socketAddress": {"address": "2001:db8::7", "portValue": 443}}},
+		"tlsSession": {"sni": "httpbin.org"},
+	}}
+	d := outbound.decision with input as check
+		with data.kuma.compiled as with_external_services
+	d.dynamic_metadata.reason == "external-service-denied"
+}
+
+test_other_destinations_fall_to_the_passthrough_flag if {
+	d := outbound.decision with input as to_host({"kuma.io/service": "web"}, "example.com")
+		with data.kuma.compiled as with_external_services
+	d.dynamic_metadata.reason == "passthrough-blocked"
+}

@@ -283,3 +283,34 @@ kuma_tag(tag_uri) := [key, value] if {
 	key != ""
 	value != ""
 }
+
+# --- outbound destination (spec A7) --------------------------------------------------------------
+
+# The original destination as the compiler keys ExternalService addresses: ip:port, [ipv6]:port.
+destination_key := sprintf(key_format, [address, port]) if {
+	address := destination.address.socketAddress.address
+	is_string(address)
+	port := destination.address.socketAddress.portValue
+	is_number(port)
+	key_format := address_format(address)
+}
+
+address_format(address) := "[%s]:%d" if contains(address, ":")
+
+address_format(address) := "%s:%d" if not contains(address, ":")
+
+# The HTTP host (or :authority), lower case, without a port: names are matched without case.
+http_host := host_name(lower(attributes.request.http.host)) if {
+	is_string(attributes.request.http.host)
+} else := host_name(lower(attributes.request.http.headers[":authority"])) if {
+	is_string(attributes.request.http.headers[":authority"])
+}
+
+# The TLS server name the client asked for (network filter with include_tls_session).
+sni := lower(attributes.tlsSession.sni) if is_string(attributes.tlsSession.sni)
+
+host_name(authority) := parts[1] if {
+	parts := regex.find_all_string_submatch_n(`^\[([^\]]+)\](:[0-9]*)?$`, authority, 1)[0]
+} else := parts[1] if {
+	parts := regex.find_all_string_submatch_n(`^([^:]+)(:[0-9]*)?$`, authority, 1)[0]
+}

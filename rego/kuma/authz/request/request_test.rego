@@ -298,3 +298,31 @@ test_no_input_at_all_is_not_well_formed if {
 	not request.well_formed
 	request.problems == {"input is not an object"}
 }
+
+# --- outbound destination --------------------------------------------------------------------------
+
+test_destination_key_ipv4_and_ipv6 if {
+	request.destination_key == "10.1.2.3:8443" with input as {"attributes": {"destination": {
+		"address": {"socketAddress": {"address": "10.1.2.3", "portValue": 8443}},
+	}}}
+	request.destination_key == "[2001:db8::1]:443" with input as {"attributes": {"destination": {
+		"address": {"socketAddress": {"address": "2001:db8::1", "portValue": 443}},
+	}}}
+	not request.destination_key with input as {"attributes": {"destination": {
+		"address": {"socketAddress": {"address": "10.1.2.3", "portValue": "443"}},
+	}}}
+}
+
+http_host_check(host) := {"attributes": {"request": {"http": {"host": host}}}}
+
+test_http_host_is_lower_case_without_port if {
+	request.http_host == "api.example.com" with input as http_host_check("API.example.com:8080")
+	request.http_host == "2001:db8::1" with input as http_host_check("[2001:db8::1]:80")
+	authority := {"attributes": {"request": {"http": {"headers": {":authority": "svc.mesh"}}}}}
+	request.http_host == "svc.mesh" with input as authority
+	not request.http_host with input as {"attributes": {"request": {"http": {"host": 7}}}}
+}
+
+test_sni_is_lower_case if {
+	request.sni == "httpbin.org" with input as {"attributes": {"tlsSession": {"sni": "HttpBin.org"}}}
+}

@@ -65,3 +65,11 @@ body(outcome) := sprintf("kuma: denied (%s)", [outcome.reason]) if not outcome.p
 policy_path(policy) := concat("/", [policy.mesh, policy.namespace, policy.name]) if {
 	policy.namespace != ""
 } else := concat("/", [policy.mesh, policy.name])
+
+# reference(policy): how an outcome names an element of a mesh's compiled `policies` table
+# (docs/data-shape.md); undefined for malformed data, so the outcome then names no policy.
+reference(policy) := object.filter(policy, {"kind", "mesh", "name", "namespace"}) if {
+	is_string(policy.kind)
+	is_string(policy.mesh)
+	is_string(policy.name)
+}

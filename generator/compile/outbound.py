@@ -1,0 +1,48 @@
+"""ExternalService → outbound look-ups (spec A7, B §6.4): which ExternalService a destination is, and
+whether the local proxy may use it.
+
+A destination is recognised by the ExternalService's address (`ip:port` of the original destination),
+by an HTTP host or TLS server name equal to its host, or by `<kuma.io/service>.mesh`. The
+TrafficPermission that governs each ExternalService depends only on its tags, so it is chosen here,
+once; the library then only checks the local inbound's tags against that policy's sources, where `*`
+requires the tag to be present (Kuma's TagSelector, unlike inbound enforcement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from generator.addresses import is_ip_address
+from generator.compile.traffic_permission import best_permission
+from generator.model import ExternalService, TrafficPermission
+
+Json = dict[str, Any]
+
+
+def compile_outbound(
+    services: Sequence[ExternalService], permissions: Sequence[TrafficPermission], first_permission_index: int
+) -> Json:
+    records: list[Json] = []
+    by_address: dict[str, list[int]] = {}
+    by_host: dict[str, list[int]] = {}
+    for index, service in enumerate(sorted(services, key=lambda s: (s.source.name, s.service))):
+        record: Json = {"name": service.source.name, "service": service.service, "address": address(service)}
+        governing = best_permission(permissions, dict(service.tags))
+        if governing is not None:
+            record["policy"] = first_permission_index + governing
+            record["sources"] = [dict(source) for source in permissions[governing].sources]
+        records.append(record)
+        if is_ip_address(service.host):
+            by_address.setdefault(address(service), []).append(index)
+        for host in (service.host, f"{service.service}.mesh".lower()):
+            found = by_host.setdefault(host, [])
+            if index not in found:
+                found.append(index)
+    return {"external_services": records, "by_address": by_address, "by_host": by_host}
+
+
+def address(service: ExternalService) -> str:
+    """`host:port` as the library builds it from a check's destination (IPv6 in brackets)."""
+    host = f"[{service.host}]" if ":" in service.host else service.host
+    return f"{host}:{service.port}"

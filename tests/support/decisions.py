@@ -1,0 +1,72 @@
+"""Runs a scenario's checks through a real OPA and compares each decision with what the file expects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.checks import inbound_check, outbound_check
+from tests.support.opa import OpaServer
+from tests.support.scenarios import Scenario
+
+
+def check_input(check: dict[str, Any]) -> dict[str, Any]:
+    if check.get("direction", "inbound") == "outbound":
+        destination = check.get("destination", {})
+        return outbound_check(
+            check["local"],
+            mesh=check.get("mesh", "default"),
+            address=destination.get("address", "203.0.113.10"),
+            port=destination.get("port", 443),
+            host=destination.get("host"),
+            sni=destination.get("sni"),
+            protocol=destination.get("protocol", "HTTP/1.1"),
+            content_type=destination.get("content_type"),
+        )
+    return inbound_check(
+        check["inbound"],
+        check.get("client"),
+        mesh=check.get("mesh", "default"),
+        identity=check.get("identity", "certificate"),
+        client_mesh=check.get("client_mesh"),
+        http=check.get("http", True),
+        extra_headers=check.get("headers"),
+    )
+
+
+def failures_of(opa: OpaServer, scenario: Scenario) -> list[str]:
+    """Every check whose decision differs from the file, on the direction's paths and the dispatcher."""
+    failures = []
+    for check in scenario.checks:
+        direction = check.get("direction", "inbound")
+        request = check_input(check)
+        decision = opa.query(f"kuma/authz/{direction}/decision", request)
+        problems = compare(check, decision)
+        if opa.query("kuma/authz/decision", request) != decision:
+            problems.append(f"kuma.authz.decision differs from kuma.authz.{direction}.decision")
+        allowed = opa.query(f"kuma/authz/{direction}/allow", request)
+        if allowed is not decision["allowed"]:
+            problems.append(f"kuma.authz.{direction}.allow is {allowed}, decision.allowed {decision['allowed']}")
+        if problems:
+            failures.append(f"{check['name']}: " + "; ".join(problems) + f"\n    decision: {decision}")
+    return failures
+
+
+def compare(check: dict[str, Any], decision: dict[str, Any]) -> list[str]:
+    problems = []
+    metadata = decision["dynamic_metadata"]
+    expected_allowed = check["expect"] == "allowed"
+    if decision["allowed"] is not expected_allowed:
+        problems.append(f"expected {check['expect']}")
+    if metadata["reason"] != check["reason"]:
+        problems.append(f"reason {metadata['reason']!r}, expected {check['reason']!r}")
+    if "policy" in check:
+        got = metadata.get("policy", {}).get("name")
+        if got != check["policy"]:
+            problems.append(f"policy {got!r}, expected {check['policy']!r}")
+    if "policy_kind" in check and metadata.get("policy", {}).get("kind") != check["policy_kind"]:
+        problems.append(f"policy kind {metadata.get('policy', {}).get('kind')!r}, expected {check['policy_kind']!r}")
+    if metadata["shadow_deny"] is not check.get("shadow_deny", False):
+        problems.append(f"shadow_deny {metadata['shadow_deny']}")
+    if not expected_allowed and decision.get("http_status") != 403:
+        problems.append(f"http_status {decision.get('http_status')}, expected 403")
+    return problems
