@@ -2,7 +2,8 @@
 
 Pure functions: the same model always gives the same document, and nothing here reads files or
 prints. Each concern is one module: precedence (policy order), inbound (MeshTrafficPermission look-ups),
-traffic_permission (legacy TrafficPermission selection), outbound (ExternalService access).
+traffic_permission (legacy TrafficPermission selection), outbound (ExternalService access),
+passthrough (MeshPassthrough).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from generator.compile.inbound import compile_inbound
 from generator.compile.outbound import compile_outbound
+from generator.compile.passthrough import compile_passthrough
 from generator.compile.precedence import in_precedence_order
 from generator.compile.traffic_permission import compile_inbound_permissions
 from generator.model import Mesh, MeshTrafficPermission, Model, Source, TrafficPermission
@@ -36,8 +38,15 @@ def compile_mesh(model: Model, mesh: Mesh) -> Json:
         key=lambda permission: permission.name,
     )
     services = [service for service in model.external_services if service.source.mesh == mesh.name]
+    passthroughs = in_precedence_order(
+        [policy for policy in model.mesh_passthroughs if policy.source.mesh == mesh.name]
+    )
     # One table of policies per mesh; decisions name a policy by its index in it.
-    sources = [policy.source for policy in permissions] + [permission.source for permission in legacy]
+    sources = [
+        *(policy.source for policy in permissions),
+        *(permission.source for permission in legacy),
+        *(policy.source for policy in passthroughs),
+    ]
     return {
         "defined": mesh.source is not None,
         "mtls": mesh.mtls.value,
@@ -47,7 +56,10 @@ def compile_mesh(model: Model, mesh: Mesh) -> Json:
             **compile_inbound(permissions),
             "traffic_permissions": compile_inbound_permissions(legacy, len(permissions)),
         },
-        "outbound": compile_outbound(services, legacy, len(permissions)),
+        "outbound": {
+            **compile_outbound(services, legacy, len(permissions)),
+            "mesh_passthrough": compile_passthrough(passthroughs, len(permissions) + len(legacy)),
+        },
     }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import MeshTrafficPermission, Role
+from generator.model import MeshTrafficPermission, Policy, Role
 
 NAMESPACE_TAG = "k8s.kuma.io/namespace"
 # On the inbound side "*" (allowed in MeshServiceSubset tags) means "the tag is present", so it can
@@ -35,7 +35,7 @@ class _Entry:
     zone: str | None
 
 
-def inbound_requirements(policy: MeshTrafficPermission) -> dict[str, str]:
+def inbound_requirements(policy: Policy) -> dict[str, str]:
     """The tags an inbound needs for the policy to select it, namespace scoping included (spec A10)."""
     required = policy.target_ref.required_tags()
     if policy.role is Role.WORKLOAD_OWNER and policy.source.namespace:
@@ -92,7 +92,7 @@ def compile_inbound(ordered: list[MeshTrafficPermission], first_policy_index: in
             record["zone"] = entry.zone
         bucket_for(inner, client_pair).append(record)
 
-    _prune_selects(selects)
+    prune_selects(selects)
     _prune_entries(from_index)
     return {"selects": selects, "from": from_index}
 
@@ -147,7 +147,7 @@ def prune_to_best(index: Json, rank_key: str) -> None:
         bucket[:] = [record for record in bucket if record[rank_key] >= floor]
 
 
-def _prune_selects(selects: Json) -> None:
+def prune_selects(selects: Json) -> None:
     """A bucket with an unconditional record is simply true: one record says so."""
     for bucket in _buckets(selects):
         unique = {repr(sorted(record.items())): record for record in bucket}

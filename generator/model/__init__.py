@@ -137,6 +137,22 @@ class MeshTrafficPermission(Policy):
     from_entries: tuple[FromEntry, ...] = ()
 
 
+@dataclass(frozen=True)
+class PassthroughMatch:
+    """One `appendMatch` entry of a MeshPassthrough (spec B §8.1)."""
+
+    type: str  # Domain, IP or CIDR
+    value: str
+    port: int | None
+    protocol: str  # tcp, tls, http, http2, grpc or mysql
+
+
+@dataclass(frozen=True)
+class MeshPassthrough(Policy):
+    mode: str | None = None  # All, Matched or None; unset ⇒ inherit, finally Matched (B §8.3)
+    matches: tuple[PassthroughMatch, ...] = ()
+
+
 Tags = tuple[tuple[str, str], ...]  # sorted (key, value) pairs; "*" is a value meaning "any"
 
 
@@ -175,6 +191,7 @@ class Model:
     mesh_traffic_permissions: list[MeshTrafficPermission] = field(default_factory=list)
     traffic_permissions: list[TrafficPermission] = field(default_factory=list)
     external_services: list[ExternalService] = field(default_factory=list)
+    mesh_passthroughs: list[MeshPassthrough] = field(default_factory=list)
 
     def mesh_names(self) -> list[str]:
         return sorted(self.meshes)

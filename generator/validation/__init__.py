@@ -10,14 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.model import Mesh, Model, MTLSMode, Policy, Source
-from generator.validation import external_service, mesh, mesh_traffic_permission, traffic_permission
+from generator.model import Mesh, MeshPassthrough, MeshTrafficPermission, Model, MTLSMode, Policy, Source
+from generator.validation import (
+    external_service,
+    mesh,
+    mesh_passthrough,
+    mesh_traffic_permission,
+    traffic_permission,
+)
 from generator.validation.fields import Field, Report
 
 DEFAULT_SYSTEM_NAMESPACES = frozenset({"kuma-system", "kong-mesh-system"})
 
 # Kinds the reader recognises whose compilation is still to come: refused, never silently ignored.
-NOT_YET_COMPILED = {"MeshPassthrough": "issue #4"}
+NOT_YET_COMPILED: dict[str, str] = {}
 
 
 @dataclass
@@ -56,7 +62,11 @@ def _validate_one(source: Source, report: Report, system_namespaces: frozenset[s
         if service is not None:
             model.external_services.append(service)
         return
-    policy = mesh_traffic_permission.validate(source, report, system_namespaces)
+    policy: Policy | None
+    if source.kind == "MeshPassthrough":
+        policy = mesh_passthrough.validate(source, report, system_namespaces)
+    else:
+        policy = mesh_traffic_permission.validate(source, report, system_namespaces)
     if policy is None:
         return
     if source.labels.get("kuma.io/effect") == "shadow":
@@ -68,7 +78,10 @@ def _validate_one(source: Source, report: Report, system_namespaces: frozenset[s
             "selects no sidecar (proxyTypes without Sidecar), so it decides nothing; skipped",
         )
         return
-    model.mesh_traffic_permissions.append(policy)
+    if isinstance(policy, MeshPassthrough):
+        model.mesh_passthroughs.append(policy)
+    elif isinstance(policy, MeshTrafficPermission):
+        model.mesh_traffic_permissions.append(policy)
 
 
 def _selects_sidecars(policy: Policy) -> bool:
@@ -98,6 +111,7 @@ def _add_implicit_meshes(result: Validated) -> None:
         *(policy.source for policy in model.mesh_traffic_permissions),
         *(permission.source for permission in model.traffic_permissions),
         *(service.source for service in model.external_services),
+        *(policy.source for policy in model.mesh_passthroughs),
     ]
     for source in sources:
         name = source.mesh

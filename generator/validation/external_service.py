@@ -33,7 +33,7 @@ ACCEPTED_PROTOCOLS = frozenset({*PROTOCOLS, "tls"})
 _BRACKETED = re.compile(r"^\[([^\[\]]*)\]:([^:\[\]]*)$")
 _PLAIN = re.compile(r"^([^:\[\]]*):([^:\[\]]*)$")
 # govalidator's IsDNSName, which Kuma uses for the host of an address.
-_DNS_NAME = re.compile(r"^([a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62}){1}(\.[a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62})*[\._]?$")
+DNS_NAME = re.compile(r"^([a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62}){1}(\.[a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62})*[\._]?$")
 
 
 def validate(source: Source, report: Report) -> ExternalService | None:
@@ -91,7 +91,7 @@ def _address(report: Report, at: Field, text: str) -> tuple[str, int] | None:
     if parts is None:
         report.error(at, "unable to parse address")
         valid = False
-    if not is_ip_address(host) and not _DNS_NAME.match(host):
+    if not is_ip_address(host) and not DNS_NAME.match(host):
         report.error(at, "address has to be a valid IP address or a domain name")
         valid = False
     if not port.isdigit() or int(port) > 4294967295:

@@ -32,6 +32,7 @@ SCENARIOS = [
         "envelope.yaml",
         "traffic-permission.yaml",
         "external-service.yaml",
+        "mesh-passthrough.yaml",
     )
 ]
 # Reader errors about the file, not about a Kuma resource: conftest leaves such documents alone.

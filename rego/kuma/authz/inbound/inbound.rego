@@ -9,6 +9,7 @@ package kuma.authz.inbound
 
 import data.kuma.authz.request
 import data.kuma.authz.response
+import data.kuma.authz.tags
 import data.kuma.compiled.meshes
 
 # METADATA
@@ -128,9 +129,9 @@ candidates contains entry if {
 
 applicable contains entry if {
 	some entry in candidates
-	local_pairs_hold(object.get(entry, "inbound", {}), request.local_tags)
-	client_pairs_hold(object.get(entry, "client", {}), request.client.tags)
-	zone_holds(entry, request.local_tags)
+	tags.local_pairs_hold(object.get(entry, "inbound", {}), request.local_tags)
+	tags.client_pairs_hold(object.get(entry, "client", {}), request.client.tags)
+	tags.zone_holds(entry, request.local_tags)
 }
 
 best_rank := max({entry.rank | some entry in applicable})
@@ -150,13 +151,13 @@ winner_policy := object.union(reference, {"entry": winner.entry}) if {
 # TrafficPermission in force (more tags, more exact values, newest, first name: compiled).
 permission_candidates contains record if {
 	some record in meshes[request.mesh].inbound.traffic_permissions.select.any
-	local_pairs_hold(object.get(record, "inbound", {}), request.local_tags)
+	tags.local_pairs_hold(object.get(record, "inbound", {}), request.local_tags)
 }
 
 permission_candidates contains record if {
 	some key, value in request.local_tags
 	some record in meshes[request.mesh].inbound.traffic_permissions.select.by_pair[key][value]
-	local_pairs_hold(object.get(record, "inbound", {}), request.local_tags)
+	tags.local_pairs_hold(object.get(record, "inbound", {}), request.local_tags)
 }
 
 permission_best := max({record.priority | some record in permission_candidates})
@@ -167,7 +168,7 @@ permission_winner := [record | some record in permission_candidates; record.prio
 permission_admits if {
 	sources := meshes[request.mesh].inbound.traffic_permissions.sources[format_int(permission_winner.policy, 10)]
 	some source in sources
-	client_pairs_hold(source, request.client.tags)
+	tags.client_pairs_hold(source, request.client.tags)
 }
 
 default permission_verdict := {"allowed": false, "reason": "no-matching-rule"}
@@ -181,44 +182,11 @@ permission_outcome := object.union(permission_verdict, {"policy": reference}) if
 # Does any MeshTrafficPermission select the local inbound? (no-matching-rule vs no-policy)
 selected if {
 	some record in meshes[request.mesh].inbound.selects.any
-	selection_holds(record, request.local_tags)
+	tags.selects(record, request.local_tags)
 }
 
 selected if {
 	some key, value in request.local_tags
 	some record in meshes[request.mesh].inbound.selects.by_pair[key][value]
-	selection_holds(record, request.local_tags)
+	tags.selects(record, request.local_tags)
 }
-
-selection_holds(record, tags) if {
-	local_pairs_hold(object.get(record, "inbound", {}), tags)
-	zone_holds(record, tags)
-}
-
-# Local inbound tags are single-valued: every required pair must be there. A required value "*"
-# (MeshServiceSubset tags on the inbound side) asks only for the tag to be present, as Kuma's tag
-# selector does; the compiler never uses such a pair as an index pair.
-local_pairs_hold(required, tags) if {
-	every key, value in required {
-		local_value_matches(value, tags[key])
-	}
-}
-
-local_value_matches("*", _) := true
-
-local_value_matches(value, value) := true
-
-# Client tags are multi-valued: every required pair must be among the client's pairs (spec A2).
-client_pairs_hold(required, tags) if {
-	every key, value in required {
-		value in tags[key]
-	}
-}
-
-# A zone-originated policy applies only in its zone; an inbound without kuma.io/zone does not
-# restrict.
-zone_holds(record, _) if not record.zone
-
-zone_holds(_, tags) if not tags["kuma.io/zone"]
-
-zone_holds(record, tags) if record.zone == tags["kuma.io/zone"]

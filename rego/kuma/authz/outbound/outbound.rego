@@ -3,11 +3,13 @@
 # description: |
 #   The local application calls something through its proxy (spec A7). A destination that is an
 #   ExternalService is decided by the TrafficPermission that governs it; any other destination by
-#   the mesh's passthrough flag (MeshPassthrough is still refused by the compiler).
+#   the MeshPassthrough policies that select the local proxy, or else the mesh's passthrough flag.
 package kuma.authz.outbound
 
+import data.kuma.authz.passthrough
 import data.kuma.authz.request
 import data.kuma.authz.response
+import data.kuma.authz.tags
 import data.kuma.compiled.meshes
 
 # METADATA
@@ -34,8 +36,7 @@ default decision := {
 
 decision := response.decision("outbound", request.mesh, outcome)
 
-# The ordered chain: the first branch that holds decides. MeshPassthrough branches will go
-# between the ExternalService branch and the passthrough flag.
+# The ordered chain: the first branch that holds decides.
 default outcome := {"allowed": false, "reason": "invalid-input"}
 
 outcome := {"allowed": false, "reason": "invalid-input"} if {
@@ -44,6 +45,8 @@ outcome := {"allowed": false, "reason": "invalid-input"} if {
 	not mesh_known
 } else := external_service_outcome if {
 	count(named_services) > 0
+} else := passthrough.outcome if {
+	passthrough.applies
 } else := {"allowed": true, "reason": "passthrough-allowed"} if {
 	# only a literal true allows (fail closed on broken data)
 	meshes[request.mesh].passthrough == true
@@ -74,14 +77,8 @@ named_services contains index if {
 # inbound's tags: every key present, the value equal or "*" (Kuma's TagSelector).
 admits(index) if {
 	some source in meshes[request.mesh].outbound.external_services[index].sources
-	every key, value in source {
-		value_matches(value, request.local_tags[key])
-	}
+	tags.local_pairs_hold(source, request.local_tags)
 }
-
-value_matches("*", _) := true
-
-value_matches(value, value) := true
 
 # Several ExternalServices named at once (ambiguous data) must all admit: fail closed.
 refused contains index if {

@@ -299,12 +299,15 @@ address_format(address) := "[%s]:%d" if contains(address, ":")
 
 address_format(address) := "%s:%d" if not contains(address, ":")
 
-# The HTTP host (or :authority), lower case, without a port: names are matched without case.
-http_host := host_name(lower(attributes.request.http.host)) if {
+# The HTTP host as sent (the :authority header when the host field is absent).
+raw_http_host := attributes.request.http.host if {
 	is_string(attributes.request.http.host)
-} else := host_name(lower(attributes.request.http.headers[":authority"])) if {
+} else := attributes.request.http.headers[":authority"] if {
 	is_string(attributes.request.http.headers[":authority"])
 }
+
+# The HTTP host, lower case, without a port: names are matched without case.
+http_host := host_name(lower(raw_http_host))
 
 # The TLS server name the client asked for (network filter with include_tls_session).
 sni := lower(attributes.tlsSession.sni) if is_string(attributes.tlsSession.sni)
@@ -313,4 +316,88 @@ host_name(authority) := parts[1] if {
 	parts := regex.find_all_string_submatch_n(`^\[([^\]]+)\](:[0-9]*)?$`, authority, 1)[0]
 } else := parts[1] if {
 	parts := regex.find_all_string_submatch_n(`^([^:]+)(:[0-9]*)?$`, authority, 1)[0]
+}
+
+destination_ip := destination.address.socketAddress.address if is_string(destination.address.socketAddress.address)
+
+destination_port := destination.address.socketAddress.portValue if {
+	is_number(destination.address.socketAddress.portValue)
+}
+
+# The port written in the HTTP host, when there is one ("api.example.com:8080" ⇒ 8080).
+http_host_port := to_number(parts[2]) if {
+	parts := regex.find_all_string_submatch_n(`^(\[[^\]]+\]|[^:]+):([0-9]+)$`, raw_http_host, 1)[0]
+}
+
+# Outbound protocol (decision-api.md): an HTTP check is http, http2 (HTTP/2) or grpc (gRPC content
+# type); a network check with a server name is tls; anything else is tcp.
+default protocol := "tcp"
+
+protocol := "grpc" if {
+	is_object(attributes.request.http)
+	startswith(lower(attributes.request.http.headers["content-type"]), "application/grpc")
+} else := "http2" if {
+	is_object(attributes.request.http)
+	attributes.request.http.protocol == "HTTP/2"
+} else := "http" if {
+	is_object(attributes.request.http)
+} else := "tls" if {
+	is_string(sni)
+}
+
+# The destination address as bits ("0" and "1"), for prefix look-ups: 32 of them for IPv4, 128 for
+# IPv6. Undefined for anything that is not an IP address.
+destination_ip_bits := ipv4_bits(destination_ip) if {
+	regex.match(`^[0-9]{1,3}(\.[0-9]{1,3}){3}$`, destination_ip)
+} else := ipv6_bits(destination_ip) if {
+	contains(destination_ip, ":")
+}
+
+destination_ip_family := "v4" if count(destination_ip_bits) == 32
+
+destination_ip_family := "v6" if count(destination_ip_bits) == 128
+
+ipv4_bits(ip) := concat("", [sprintf("%08b", [octet]) |
+	some part in split(ip, ".")
+	octet := to_number(part)
+]) if {
+	every part in split(ip, ".") {
+		to_number(part) <= 255
+	}
+}
+
+# Eight hextets, "::" expanded; each hex digit becomes four bits.
+ipv6_bits(ip) := concat("", nibbles) if {
+	regex.match(`^[0-9a-fA-F:]+$`, ip)
+	groups := ipv6_groups(lower(ip))
+	count(groups) == 8
+	every group in groups {
+		count(group) <= 4
+	}
+	nibbles := [nibble |
+		some group in groups
+		some digit in split(sprintf("%4s", [group]), "")
+		nibble := hex_bits[digit]
+	]
+}
+
+ipv6_groups(ip) := groups if {
+	not contains(ip, "::")
+	groups := split(ip, ":")
+} else := array.flatten([head, padding, tail]) if {
+	halves := split(ip, "::")
+	count(halves) == 2
+	head := hextets(halves[0])
+	tail := hextets(halves[1])
+	padding := [group | some _ in numbers.range(1, (8 - count(head)) - count(tail)); group := "0"]
+}
+
+hextets("") := []
+
+hextets(text) := split(text, ":") if text != ""
+
+hex_bits := {
+	" ": "0000", "0": "0000", "1": "0001", "2": "0010", "3": "0011", "4": "0100", "5": "0101",
+	"6": "0110", "7": "0111", "8": "1000", "9": "1001", "a": "1010", "b": "1011", "c": "1100",
+	"d": "1101", "e": "1110", "f": "1111",
 }

@@ -326,3 +326,32 @@ test_http_host_is_lower_case_without_port if {
 test_sni_is_lower_case if {
 	request.sni == "httpbin.org" with input as {"attributes": {"tlsSession": {"sni": "HttpBin.org"}}}
 }
+
+test_protocol_classification if {
+	grpc := {"attributes": {"request": {"http": {"headers": {"content-type": "application/grpc+proto"}}}}}
+	request.protocol == "grpc" with input as grpc
+	request.protocol == "http2" with input as {"attributes": {"request": {"http": {"protocol": "HTTP/2", "headers": {}}}}}
+	request.protocol == "http" with input as {"attributes": {"request": {"http": {"protocol": "HTTP/1.1", "headers": {}}}}}
+	request.protocol == "tls" with input as {"attributes": {"tlsSession": {"sni": "a.example"}}}
+	request.protocol == "tcp" with input as {"attributes": {}}
+}
+
+destination_at(address) := {"attributes": {"destination": {"address": {"socketAddress": {"address": address}}}}}
+
+test_destination_ip_bits if {
+	request.destination_ip_bits == "00001010000000010000001000000011" with input as destination_at("10.1.2.3")
+	request.destination_ip_family == "v4" with input as destination_at("10.1.2.3")
+	v6 := request.destination_ip_bits with input as destination_at("2001:DB8::1")
+	count(v6) == 128
+	startswith(v6, "0010000000000001000011011011100000000000")
+	endswith(v6, "0001")
+	request.destination_ip_family == "v6" with input as destination_at("::1")
+	not request.destination_ip_bits with input as destination_at("10.1.2.300")
+	not request.destination_ip_bits with input as destination_at("1:2:3")
+	not request.destination_ip_bits with input as destination_at("example.com")
+}
+
+test_http_host_port if {
+	request.http_host_port == 8080 with input as http_host_check("api.example.com:8080")
+	not request.http_host_port with input as http_host_check("api.example.com")
+}

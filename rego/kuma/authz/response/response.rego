@@ -50,7 +50,7 @@ metadata(direction, mesh, outcome) := object.union(
 		"mesh": mesh,
 		"shadow_deny": object.get(outcome, "shadow_deny", false) == true,
 	},
-	object.filter(outcome, {"policy"}),
+	object.filter(outcome, {"policy", "match"}),
 )
 
 body(outcome) := sprintf("kuma: denied (%s) by %s %s", [
