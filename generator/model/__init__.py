@@ -51,6 +51,7 @@ class Source:
     spec_path: Path  # where `spec` stands in the document, for locating fields
     document: Document
     creation_time: datetime | None = None
+    base_path: Path = ()  # where the resource itself stands: () or an item of a kubectl List
 
     @property
     def display_name(self) -> str:
@@ -70,7 +71,7 @@ class Source:
 
     @property
     def location(self) -> Location:
-        return self.document.locate(self.spec_path[:-1] if self.spec_path else ())
+        return self.document.locate(self.base_path)
 
     def locate(self, relative: Path) -> Location:
         return self.document.locate(self.spec_path + relative)

@@ -108,7 +108,7 @@ def _read_universal(document: Document, base: Path, value: dict[str, Any], resul
     creation = _timestamp(document, (*base, "creationTime"), value.get("creationTime"), result)
     if len(result.diagnostics) > problems or name is None:
         return None
-    return Source(kind, Form.UNIVERSAL, name, mesh, None, labels, spec, spec_path, document, creation)
+    return Source(kind, Form.UNIVERSAL, name, mesh, None, labels, spec, spec_path, document, creation, base)
 
 
 def _read_kubernetes(document: Document, base: Path, value: dict[str, Any], result: Sources) -> Source | None:
@@ -152,6 +152,7 @@ def _read_kubernetes(document: Document, base: Path, value: dict[str, Any], resu
         (*base, "spec"),
         document,
         creation,
+        base,
     )
 
 
