@@ -1,7 +1,8 @@
 """ExternalService → outbound look-ups (spec A7, B §6.4): which ExternalService a destination is, and
 whether the local proxy may use it.
 
-A destination is recognised by the ExternalService's address (`ip:port` of the original destination),
+A destination is recognised by the ExternalService's address (the original destination's IP and port,
+compared as address bits so that any spelling of an IPv6 address matches),
 by an HTTP host or TLS server name equal to its host, or by `<kuma.io/service>.mesh`. The
 TrafficPermission that governs each ExternalService depends only on its tags, so it is chosen here,
 once; the library then only checks the local inbound's tags against that policy's sources, where `*`
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.addresses import is_ip_address
+from generator.compile.passthrough import prefix_bits
 from generator.compile.traffic_permission import best_permission
 from generator.model import ExternalService, TrafficPermission
 
@@ -34,7 +36,7 @@ def compile_outbound(
             record["sources"] = [dict(source) for source in permissions[governing].sources]
         records.append(record)
         if is_ip_address(service.host):
-            by_address.setdefault(address(service), []).append(index)
+            by_address.setdefault(address_key(service), []).append(index)
         for host in (service.host, f"{service.service}.mesh".lower()):
             found = by_host.setdefault(host, [])
             if index not in found:
@@ -43,6 +45,13 @@ def compile_outbound(
 
 
 def address(service: ExternalService) -> str:
-    """`host:port` as the library builds it from a check's destination (IPv6 in brackets)."""
+    """`host:port` as written in Kuma's style (IPv6 in brackets), for people reading the data."""
     host = f"[{service.host}]" if ":" in service.host else service.host
     return f"{host}:{service.port}"
+
+
+def address_key(service: ExternalService) -> str:
+    """`<address bits>:<port>`, the key the library builds from a check's original destination: bits
+    rather than text, so every spelling of one IPv6 address (zeros, case, `::`) is the same key."""
+    _, _, bits = prefix_bits(service.host)
+    return f"{bits}:{service.port}"

@@ -101,7 +101,8 @@ with_external_services := fx.compiled(object.union(fx.mesh_doc("strict", fx.sele
 			},
 			{"name": "ipv6-api", "service": "ipv6-api", "address": "[2001:db8::7]:443"},
 		],
-		"by_address": {"[2001:db8::7]:443": [1]},
+		# regal ignore:line-length
+		"by_address": {"00100000000000010000110110111000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000111:443": [1]},
 		"by_host": {"httpbin.org": [0], "httpbin.mesh": [0], "ipv6-api.mesh": [1]},
 	},
 }))

@@ -286,18 +286,9 @@ kuma_tag(tag_uri) := [key, value] if {
 
 # --- outbound destination (spec A7) --------------------------------------------------------------
 
-# The original destination as the compiler keys ExternalService addresses: ip:port, [ipv6]:port.
-destination_key := sprintf(key_format, [address, port]) if {
-	address := destination.address.socketAddress.address
-	is_string(address)
-	port := destination.address.socketAddress.portValue
-	is_number(port)
-	key_format := address_format(address)
-}
-
-address_format(address) := "[%s]:%d" if contains(address, ":")
-
-address_format(address) := "%s:%d" if not contains(address, ":")
+# The original destination as the compiler keys ExternalService addresses: the address as bits
+# (any spelling of an IPv6 address gives the same key), a colon, the port.
+destination_key := sprintf("%s:%d", [destination_ip_bits, destination_port])
 
 # The HTTP host as sent (the :authority header when the host field is absent).
 raw_http_host := attributes.request.http.host if {

@@ -301,13 +301,21 @@ test_no_input_at_all_is_not_well_formed if {
 
 # --- outbound destination --------------------------------------------------------------------------
 
+# Address bits, so every spelling of one IPv6 address (case, zeros, "::") gives one key.
 test_destination_key_ipv4_and_ipv6 if {
-	request.destination_key == "10.1.2.3:8443" with input as {"attributes": {"destination": {
-		"address": {"socketAddress": {"address": "10.1.2.3", "portValue": 8443}},
-	}}}
-	request.destination_key == "[2001:db8::1]:443" with input as {"attributes": {"destination": {
-		"address": {"socketAddress": {"address": "2001:db8::1", "portValue": 443}},
-	}}}
+	v4 := {"attributes": {"destination": {"address": {"socketAddress": {"address": "10.1.2.3", "portValue": 8443}}}}}
+	request.destination_key == "00001010000000010000001000000011:8443" with input as v4
+	long_form := {"attributes": {"destination": {"address": {"socketAddress": {
+		"address": "2001:DB8:0:0::1",
+		"portValue": 443,
+	}}}}}
+	short_form := json.patch(long_form, [{
+		"op": "replace", "path": "/attributes/destination/address/socketAddress/address",
+		"value": "2001:db8::1",
+	}])
+	key := request.destination_key with input as long_form
+	key == request.destination_key with input as short_form
+	endswith(key, "0001:443")
 	not request.destination_key with input as {"attributes": {"destination": {
 		"address": {"socketAddress": {"address": "10.1.2.3", "portValue": "443"}},
 	}}}
