@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.addresses import is_ip_address
 from generator.compile.passthrough import prefix_bits
-from generator.compile.traffic_permission import best_permission
+from generator.compile.traffic_permission import best_permission, index_selectors
 from generator.model import ExternalService, TrafficPermission
 
 Json = dict[str, Any]
@@ -28,9 +28,10 @@ def compile_outbound(
     records: list[Json] = []
     by_address: dict[str, list[int]] = {}
     by_host: dict[str, list[int]] = {}
+    selectors = index_selectors(permissions)  # once: ranking per ExternalService made compiling quadratic
     for index, service in enumerate(sorted(services, key=lambda s: (s.source.name, s.service))):
         record: Json = {"name": service.source.name, "service": service.service, "address": address(service)}
-        governing = best_permission(permissions, dict(service.tags))
+        governing = best_permission(selectors, dict(service.tags))
         if governing is not None:
             record["policy"] = first_permission_index + governing
             record["sources"] = [dict(source) for source in permissions[governing].sources]

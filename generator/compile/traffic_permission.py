@@ -10,6 +10,7 @@ key. The same order picks the policy for each ExternalService at compile time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,13 +46,34 @@ def ranked_selectors(permissions: Sequence[TrafficPermission]) -> list[tuple[int
     return selectors
 
 
-def best_permission(permissions: Sequence[TrafficPermission], tags: dict[str, str]) -> int | None:
-    """Index of the permission that governs `tags` (an inbound's or an ExternalService's), if any."""
-    best = None
-    for index, selector in ranked_selectors(permissions):
-        if selector_matches(selector, tags):
-            best = index
-    return best
+@dataclass(frozen=True)
+class SelectorIndex:
+    """Ranked destination selectors by each exact pair they require, for choosing per tag set
+    without scanning every selector; selectors of `*` values only are kept apart."""
+
+    by_pair: dict[tuple[str, str], list[tuple[int, int, Tags]]]  # (priority, permission, selector)
+    wildcards_only: list[tuple[int, int, Tags]]
+
+
+def index_selectors(permissions: Sequence[TrafficPermission]) -> SelectorIndex:
+    by_pair: dict[tuple[str, str], list[tuple[int, int, Tags]]] = {}
+    wildcards_only: list[tuple[int, int, Tags]] = []
+    for priority, (index, selector) in enumerate(ranked_selectors(permissions)):
+        exact = [pair for pair in selector if pair[1] != ANY_VALUE]
+        for pair in exact:
+            by_pair.setdefault(pair, []).append((priority, index, selector))
+        if not exact:
+            wildcards_only.append((priority, index, selector))
+    return SelectorIndex(by_pair, wildcards_only)
+
+
+def best_permission(index: SelectorIndex, tags: dict[str, str]) -> int | None:
+    """Index of the permission that governs `tags` (an ExternalService's), if any."""
+    candidates = [*index.wildcards_only, *(item for pair in tags.items() for item in index.by_pair.get(pair, ()))]
+    matching = [
+        (priority, permission) for priority, permission, selector in candidates if selector_matches(selector, tags)
+    ]
+    return max(matching)[1] if matching else None
 
 
 def compile_inbound_permissions(permissions: Sequence[TrafficPermission], first_policy_index: int) -> Json:
