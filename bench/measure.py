@@ -1,0 +1,342 @@
+"""The measurements: compile, activation, evaluation. Each returns plain dicts of numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.mesh import Mesh, Request
+from tests.support.checks import inbound_check, outbound_check
+from tests.support.opa import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE_REGO = Path(__file__).resolve().parent / "baseline" / "baseline.rego"
+
+BARE_PARSE = (
+    "import pathlib, sys, yaml\n"
+    "for path in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
+    "    list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))\n"
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between closest ranks; the only value for one sample."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    return {
+        "n": len(values),
+        "median": statistics.median(values) if values else float("nan"),
+        "p99": percentile(values, 99),
+        "min": min(values) if values else float("nan"),
+        "max": max(values) if values else float("nan"),
+    }
+
+
+def run_measured(command: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (bytes) and exit status of one child process, measured by wait4."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss * 1024, process.returncode
+
+
+def compile_runs(policies: Path, bundle: Path, repetitions: int) -> dict[str, Any]:
+    """gen-bundle and the bare C-loader parse of the same files, interleaved, each in a fresh process."""
+    gen_bundle = str(Path(sys.executable).with_name("gen-bundle"))
+    times: dict[str, list[float]] = {"gen_bundle": [], "bare_parse": []}
+    peaks: dict[str, list[float]] = {"gen_bundle": [], "bare_parse": []}
+    for _ in range(repetitions):
+        for name, command in (
+            ("gen_bundle", [gen_bundle, "-q", str(policies), "-o", str(bundle)]),
+            ("bare_parse", [sys.executable, "-c", BARE_PARSE, str(policies)]),
+        ):
+            wall, peak, status = run_measured(command)
+            if status != 0:
+                raise RuntimeError(f"{name} failed ({status}): {' '.join(command)}")
+            times[name].append(wall)
+            peaks[name].append(peak)
+    return {
+        "yaml_bytes": sum(path.stat().st_size for path in policies.rglob("*.yaml")),
+        "gen_bundle_seconds": summary(times["gen_bundle"]),
+        "bare_parse_seconds": summary(times["bare_parse"]),
+        "gen_bundle_peak_bytes": summary(peaks["gen_bundle"]),
+        "bare_parse_peak_bytes": summary(peaks["bare_parse"]),
+    }
+
+
+# --- OPA ------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def bundle_server(folder: Path) -> Iterator[str]:
+    """A loopback HTTP server for `folder`, as nginx serves bundles/ to OPA-Envoy."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def process_memory(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in {"VmRSS", "VmHWM"}:
+            values[key] = int(rest.split()[0]) * 1024
+    return values
+
+
+class Opa:
+    """`opa run --server` with the bundles named in its configuration, downloaded from a bundle server."""
+
+    def __init__(self, opa: str, bundles: dict[str, str], service_url: str, work: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = {
+            "services": [{"name": "bundles", "url": service_url}],
+            "bundles": {
+                name: {
+                    "service": "bundles",
+                    "resource": resource,
+                    "polling": {"min_delay_seconds": 3600, "max_delay_seconds": 7200},
+                }
+                for name, resource in bundles.items()
+            },
+        }
+        self.config = work / f"opa-{self.port}.json"
+        self.config.write_text(json.dumps(config))
+        self.command = [
+            opa,
+            "run",
+            "--server",
+            "--addr",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "error",
+            "--config-file",
+            str(self.config),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.session = requests.Session()
+        self.activation_seconds = float("nan")
+
+    def start(self, timeout: float = 300) -> Opa:
+        start = time.perf_counter()
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = start + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"opa exited: {self.process.stderr.read().decode() if self.process.stderr else ''}")
+            try:
+                if self.session.get(f"{self.url}/health?bundles", timeout=5).status_code == 200:
+                    self.activation_seconds = time.perf_counter() - start
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.005)  # the poll interval bounds the error of the activation time
+        self.stop()
+        raise TimeoutError("opa did not activate its bundles")
+
+    def memory(self) -> dict[str, int]:
+        assert self.process is not None
+        return process_memory(self.process.pid)
+
+    def query(self, path: str, input_value: Any) -> tuple[Any, dict[str, int]]:
+        response = self.session.post(
+            f"{self.url}/v1/data/{path}?metrics=true", json={"input": input_value}, timeout=600
+        )
+        response.raise_for_status()
+        body = response.json()
+        return body.get("result"), body.get("metrics", {})
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None and self.process.stderr:
+            self.process.stderr.close()
+        self.session.close()
+
+
+def activation_runs(opa: str, bundle: Path, repetitions: int, work: Path) -> dict[str, Any]:
+    """Start to /health?bundles 200, and OPA's memory then, for the gen-bundle bundle alone."""
+    seconds, rss, hwm = [], [], []
+    with bundle_server(bundle.parent) as url:
+        for _ in range(repetitions):
+            server = Opa(opa, {"kuma": bundle.name}, url, work).start()
+            try:
+                seconds.append(server.activation_seconds)
+                memory = server.memory()
+                rss.append(memory["VmRSS"])
+                hwm.append(memory["VmHWM"])
+            finally:
+                server.stop()
+    return {
+        "bundle_bytes": bundle.stat().st_size,
+        "activation_seconds": summary(seconds),
+        "rss_bytes": summary([float(value) for value in rss]),
+        "peak_rss_bytes": summary([float(value) for value in hwm]),
+    }
+
+
+# --- evaluation -----------------------------------------------------------------------------------
+
+
+def baseline_bundle(mesh: Mesh, folder: Path) -> Path:
+    """The baseline policy and the MeshTrafficPermissions as written, as a bundle with root `baseline`."""
+    build = folder / "baseline-build"
+    shutil.rmtree(build, ignore_errors=True)
+    (build / "baseline").mkdir(parents=True)
+    shutil.copy(BASELINE_REGO, build / "baseline" / "baseline.rego")
+    policies = [r for r in mesh.resources if r["kind"] == "MeshTrafficPermission"]
+    (build / "baseline" / "data.json").write_text(json.dumps({"policies": policies}))
+    (build / ".manifest").write_text(json.dumps({"roots": ["baseline"], "rego_version": 1}))
+    target = folder / "baseline.tar.gz"
+    subprocess.run(["tar", "-czf", str(target), "-C", str(build), ".manifest", "baseline"], check=True)
+    shutil.rmtree(build)
+    return target
+
+
+def check_input(request: Request) -> dict[str, Any]:
+    if request.direction == "inbound":
+        return inbound_check(request.local, request.client)
+    destination = request.destination or {}
+    return outbound_check(
+        request.local,
+        address=destination.get("address", "203.0.113.10"),
+        port=destination.get("port", 443),
+        host=destination.get("host"),
+        sni=destination.get("sni"),
+    )
+
+
+def is_baseline_category(request: Request) -> bool:
+    return request.category.startswith("inbound/mtp-")
+
+
+def verify(opa: Opa, request: Request, check: dict[str, Any], with_baseline: bool) -> list[str]:
+    """Problems with the decisions for one request: ours against the expectation, the baseline against ours."""
+    problems = []
+    path = f"kuma/authz/{request.direction}/decision"
+    decision, _ = opa.query(path, check)
+    metadata = decision["dynamic_metadata"]
+    policy = (metadata.get("policy") or {}).get("name")
+    if metadata["reason"] != request.expect_reason or policy != request.expect_policy:
+        problems.append(
+            f"{request.category}[{request.position}]: ours {metadata['reason']} by {policy}, "
+            f"expected {request.expect_reason} by {request.expect_policy}"
+        )
+    if with_baseline and is_baseline_category(request):
+        base, _ = opa.query("baseline/decision", check)
+        ours = (decision["allowed"], metadata["reason"], policy, metadata["shadow_deny"])
+        theirs = (base["allowed"], base["reason"], base.get("policy"), base["shadow_deny"])
+        if ours != theirs:
+            problems.append(f"{request.category}[{request.position}]: baseline {theirs} != ours {ours}")
+    return problems
+
+
+def eval_runs(
+    opa_binary: str,
+    bundle: Path,
+    baseline: Path | None,
+    requests_: list[Request],
+    repetitions: int,
+    samples: int,
+    baseline_budget_seconds: float,
+    work: Path,
+) -> dict[str, Any]:
+    """timer_rego_query_eval_ns for every request, ours and the baseline, in one OPA holding both."""
+    names = {"kuma": bundle.name}
+    if baseline is not None:
+        names["baseline"] = baseline.name
+    if baseline is not None and baseline.parent != bundle.parent:
+        raise ValueError("both bundles must be in one folder")
+    checks = [(request, check_input(request)) for request in requests_]
+    ours: dict[str, list[float]] = {}
+    theirs: dict[str, list[float]] = {}
+    handler: list[float] = []
+    with bundle_server(bundle.parent) as url:
+        server = Opa(opa_binary, names, url, work).start()
+        try:
+            problems = [p for request, check in checks for p in verify(server, request, check, baseline is not None)]
+            # the baseline's cost per query at this size, to fit its samples into the budget
+            baseline_samples = samples
+            if baseline is not None:
+                probes = [c for r, c in checks if is_baseline_category(r)]
+                start = time.perf_counter()
+                for check in probes:
+                    server.query("baseline/decision", check)
+                per_query = (time.perf_counter() - start) / max(1, len(probes))
+                affordable = baseline_budget_seconds / max(1e-9, per_query * len(probes) * repetitions)
+                baseline_samples = max(2, min(samples, int(affordable)))
+            for _ in range(repetitions):
+                for request, check in checks:
+                    path = f"kuma/authz/{request.direction}/decision"
+                    for _ in range(samples):
+                        _, metrics = server.query(path, check)
+                        ours.setdefault(request.category, []).append(metrics["timer_rego_query_eval_ns"] / 1e3)
+                        handler.append(metrics.get("timer_server_handler_ns", 0) / 1e3)
+                    if baseline is not None and is_baseline_category(request):
+                        for _ in range(baseline_samples):
+                            _, metrics = server.query("baseline/decision", check)
+                            theirs.setdefault(request.category, []).append(metrics["timer_rego_query_eval_ns"] / 1e3)
+            memory = server.memory()
+        finally:
+            server.stop()
+    all_ours = [v for values in ours.values() for v in values]
+    mtp_ours = [v for category, values in ours.items() if category.startswith("inbound/mtp-") for v in values]
+    all_theirs = [v for values in theirs.values() for v in values]
+    return {
+        "problems": problems,
+        "requests": len(checks),
+        "samples_per_request": samples,
+        "baseline_samples_per_request": baseline_samples if baseline is not None else 0,
+        "ours_us": summary(all_ours),
+        "ours_mtp_us": summary(mtp_ours),
+        "baseline_mtp_us": summary(all_theirs) if all_theirs else None,
+        "ours_by_category_us": {category: summary(values) for category, values in sorted(ours.items())},
+        "baseline_by_category_us": {category: summary(values) for category, values in sorted(theirs.items())},
+        "server_handler_us": summary(handler),
+        "opa_rss_bytes_after_eval": memory.get("VmRSS"),
+    }
+
+
+def temporary_folder() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="gen-bundle-bench-")
