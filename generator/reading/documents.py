@@ -2,12 +2,18 @@
 
 PyYAML composes the node graph (C parser when available); we turn nodes into plain values ourselves so
 that (a) each path gets a position, (b) duplicate keys are errors rather than silently last-wins, and
-(c) alias bombs and absurd nesting are refused before they cost time or memory.
+(c) alias bombs, absurd nesting and absurd size are refused before they cost time or memory.
+
+Before composing, one pass over the parser's events (constant memory) refuses a file nested deeper than
+MAX_DEPTH or holding more than MAX_EVENTS nodes: the C composer recurses (a few thousand levels of
+`[[[…` crash the process), libyaml slows down quadratically with flow nesting, and every composed node
+costs hundreds of bytes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +29,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 Path = tuple[str | int, ...]
 
 MAX_DEPTH = 100
+# Nodes (scalars, aliases, collections) in one file: ~60 per policy, so ~16 000 policies; a million
+# nodes take ~600 MB once composed.
+MAX_EVENTS = 1_000_000
 # An alias may repeat a subtree; past this many values in one document (counting repeats) it is a bomb.
 MAX_EXPANDED_VALUES = 5_000_000
 
@@ -60,6 +69,7 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
     """Every document of a YAML (or JSON) text; empty documents are left out."""
     documents: list[Document] = []
     try:
+        _prescan(file, text)
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if node is None:
                 continue
@@ -73,8 +83,15 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
         location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         return documents, [error(location, f"invalid YAML: {problem}")]
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character): `position` counts characters.
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return documents, [
+            error(Location(file, line, column), f"invalid YAML: character #x{exc.character:04x}: {exc.reason}")
+        ]
     except yaml.YAMLError as exc:
-        return documents, [error(Location(file, 1, 1), f"invalid YAML: {exc}")]
+        return documents, [error(Location(file, 1, 1), f"invalid YAML: {str(exc).splitlines()[0]}")]
     except _Refused as exc:
         return documents, [error(exc.location, exc.message)]
     except RecursionError:
@@ -82,8 +99,31 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
     return documents, []
 
 
+def _prescan(file: str, text: str) -> None:
+    depth = 0
+    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the converter counts the root as level 0
+                raise _Refused(_mark(file, event.start_mark), f"document nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if count > MAX_EVENTS:
+            raise _Refused(_mark(file, event.start_mark), f"more than {MAX_EVENTS} YAML nodes in one file")
+
+
+def _mark(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file, 1, 1)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def parse_json_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
     """JSON that the YAML parser refuses (tabs, for instance): values without positions below the root."""
+    # The same bounds as for YAML, checked on the text: every value needs a `,` `:` `[` or `{` nearby.
+    if sum(text.count(mark) for mark in ",:[{") > MAX_EVENTS:
+        return [], [error(Location(file, 1, 1), f"more than {MAX_EVENTS} JSON values in one file")]
     duplicates: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -98,10 +138,50 @@ def parse_json_text(file: str, text: str) -> tuple[list[Document], list[Diagnost
         value = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         return [], [error(Location(file, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")]
+    except RecursionError:
+        return [], [error(Location(file, 1, 1), f"document nested deeper than {MAX_DEPTH} levels")]
+    if _depth(value) > MAX_DEPTH:
+        return [], [error(Location(file, 1, 1), f"document nested deeper than {MAX_DEPTH} levels")]
+    if _has_surrogate(value):
+        # A lone UTF-16 surrogate (`"\\ud800"`) is not a character: no Kuma resource holds one, and it
+        # cannot be written out again as UTF-8. The YAML parser refuses it the same way.
+        escape = _SURROGATE_ESCAPE.search(text)
+        start = escape.start() if escape else 0
+        line, column = text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+        return [], [error(Location(file, line, column), "invalid JSON: escape of a lone UTF-16 surrogate")]
     if duplicates:
         return [], [error(Location(file, 1, 1), f'duplicate key "{duplicates[0]}"')]
     document = Document(file, 0, value, {(): Location(file, 1, 1)})
     return [document], []
+
+
+def _depth(value: Any) -> int:
+    """How deep a plain value nests (a scalar is level 0), without recursion."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            pending.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _has_surrogate(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _check_expansion(file: str, root: yaml.Node) -> None:

@@ -3,12 +3,17 @@
 Directories are walked recursively in sorted order (so the output does not depend on the file system's
 order); `.yaml`, `.yml` and `.json` files are read there, while a file named explicitly is read whatever
 its name. Symbolic links to directories are followed once: a loop is reported, not walked forever.
+Only regular files are read (a FIFO or a device would block or never end), at most MAX_FILE_BYTES
+each, and a file that holds no resource at all is an error: a truncated or emptied policy file must
+not silently drop its policies (a lost Deny opens access).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +21,7 @@ from generator.diagnostics import Diagnostic, Location, error
 from generator.reading.documents import Document, parse_json_text, parse_text
 
 POLICY_SUFFIXES = (".yaml", ".yml", ".json")
-MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024
 STDIN = "-"
 
 
@@ -60,6 +65,8 @@ def decode_file(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
         json_documents, json_problems = parse_json_text(source.display, text)
         if not json_problems:
             return json_documents, []
+    if not documents and not problems:
+        return [], [error(at_start, "no resource in this file: it is empty, or only comments and empty documents")]
     return documents, problems
 
 
@@ -67,7 +74,11 @@ def _discover(paths: list[str], diagnostics: list[Diagnostic]) -> list[SourceFil
     found: list[SourceFile] = []
     for raw in paths:
         if raw == STDIN:
-            found.append(SourceFile("<stdin>", "<stdin>", sys.stdin.buffer.read()))
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                diagnostics.append(error(Location("<stdin>", 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
+            else:
+                found.append(SourceFile("<stdin>", "<stdin>", data))
             continue
         path = Path(raw)
         if path.is_dir():
@@ -77,8 +88,10 @@ def _discover(paths: list[str], diagnostics: list[Diagnostic]) -> list[SourceFil
                 _read_into(found, file, label, diagnostics)
         elif path.exists():
             _read_into(found, path, path.name, diagnostics)
+        elif path.is_symlink():
+            diagnostics.append(error(_nowhere(path), "broken symbolic link or link loop"))
         else:
-            diagnostics.append(error(Location(raw, 0, 0), "no such file or directory"))
+            diagnostics.append(error(Location(printable(raw), 0, 0), "no such file or directory"))
     return found
 
 
@@ -101,12 +114,17 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
             child = Path(entry.path)
             if entry.name.startswith("."):
                 continue  # .git, editor swap files
-            if entry.is_dir(follow_symlinks=True):
+            try:
+                is_directory = entry.is_dir(follow_symlinks=True)
+                is_file = entry.is_file(follow_symlinks=True)
+            except OSError:  # ELOOP: a link loop
+                is_directory = is_file = False
+            if is_directory:
                 visit(child)
-            elif entry.name.endswith(POLICY_SUFFIXES) and entry.is_file(follow_symlinks=True):
+            elif entry.name.endswith(POLICY_SUFFIXES) and is_file:
                 files.append(child)
             elif entry.is_symlink() and not child.exists():
-                diagnostics.append(error(_nowhere(child), "broken symbolic link"))
+                diagnostics.append(error(_nowhere(child), "broken symbolic link or link loop"))
 
     visit(root)
     return files
@@ -114,21 +132,45 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
 
 def _read_into(found: list[SourceFile], path: Path, label: str, diagnostics: list[Diagnostic]) -> None:
     display = _display(path)
+    if printable(label) != label or display != _raw_display(path):
+        # The bundle records where each input came from, as UTF-8 text.
+        diagnostics.append(
+            error(Location(display, 0, 0), "file name is not valid UTF-8 text or has control characters")
+        )
+        return
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            diagnostics.append(error(Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
-            return
-        data = path.read_bytes()
+        # Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                diagnostics.append(error(Location(display, 0, 0), "not a regular file"))
+                return
+            if status.st_size > MAX_FILE_BYTES:
+                diagnostics.append(error(Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
+                return
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         diagnostics.append(error(Location(display, 1, 1), f"cannot read file: {exc.strerror}"))
+        return
+    if len(data) > MAX_FILE_BYTES:  # it grew while we read it
+        diagnostics.append(error(Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
         return
     found.append(SourceFile(display, label, data))
 
 
-def _display(path: Path) -> str:
+def printable(name: str) -> str:
+    """A file name as diagnostics can print it: undecodable bytes and control characters escaped."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text)
+
+
+def _raw_display(path: Path) -> str:
     relative = os.path.relpath(os.path.abspath(path))
     return str(path) if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _display(path: Path) -> str:
+    return printable(_raw_display(path))
 
 
 def _nowhere(path: Path) -> Location:
