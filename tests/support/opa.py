@@ -33,26 +33,16 @@ class OpaServer:
         self.session = requests.Session()
 
     def start(self) -> OpaServer:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [
-                tool("opa"),
-                "run",
-                "--server",
-                "--addr",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "error",
-                "--bundle",
-                str(self.bundle),
-                *self.extra_args,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        self.process = self._launch(["--bundle", str(self.bundle), *self.extra_args], subprocess.PIPE)
         self._wait_until_ready()
         return self
+
+    def _launch(self, source_args: list[str], stderr: Any) -> subprocess.Popen[bytes]:
+        """`opa run --server` on a free loopback port, its bundle given by `source_args`."""
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = [tool("opa"), "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error"]
+        return subprocess.Popen([*command, *source_args], stdout=subprocess.DEVNULL, stderr=stderr)
 
     def _wait_until_ready(self) -> None:
         assert self.process is not None
