@@ -10,11 +10,8 @@ from typing import Any
 import pytest
 
 from generator.build import build
-from tests.support.checks import inbound_check
+from tests.support.checks import ALLOW_PATHS, DECISION_PATHS, inbound_check
 from tests.support.opa import OpaServer
-
-ALLOW_PATHS = ["kuma/authz/allow", "kuma/authz/inbound/allow", "kuma/authz/outbound/allow"]
-DECISION_PATHS = ["kuma/authz/decision", "kuma/authz/inbound/decision", "kuma/authz/outbound/decision"]
 
 POLICIES = """
 type: Mesh

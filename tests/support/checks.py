@@ -9,6 +9,10 @@ from tests.support.certificates import Tags, envoy_encoded, workload_certificate
 
 ClientTags = Mapping[str, str | Sequence[str]]
 
+# The public rules (decision-api.md): each must be defined for every input.
+ALLOW_PATHS = ["kuma/authz/allow", "kuma/authz/inbound/allow", "kuma/authz/outbound/allow"]
+DECISION_PATHS = ["kuma/authz/decision", "kuma/authz/inbound/decision", "kuma/authz/outbound/decision"]
+
 
 def normalise_tags(tags: ClientTags) -> Tags:
     return tuple(
