@@ -1,19 +1,19 @@
 """Text → YAML documents whose every field knows its line and column.
 
-PyYAML composes the node graph (C parser when available); we turn nodes into plain values ourselves so
-that (a) each path gets a position, (b) duplicate keys are errors rather than silently last-wins, and
-(c) alias bombs, absurd nesting and absurd size are refused before they cost time or memory.
-
-Before composing, one pass over the parser's events (constant memory) refuses a file nested deeper than
-MAX_DEPTH or holding more than MAX_EVENTS nodes: the C composer recurses (a few thousand levels of
-`[[[…` crash the process), libyaml slows down quadratically with flow nesting, and every composed node
-costs hundreds of bytes.
+One pass over the C parser's events builds the plain values directly (no node graph, no
+constructor machinery) and, beside each mapping and list, a compact table of where its children
+stand; so (a) each path gets a position at the cost of 8 bytes, (b) duplicate keys are errors
+rather than silently last-wins, and (c) alias bombs, absurd nesting and absurd size are refused
+as soon as they are seen, before they cost time or memory. Scalars resolve as PyYAML's safe loader
+resolves them (YAML 1.1: `yes` is a boolean, `2024-01-01` a timestamp); mapping keys stay text as
+written. Repeated scalars are shared, which keeps a 100,000-policy input's values small.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,33 +29,58 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 Path = tuple[str | int, ...]
 
 MAX_DEPTH = 100
-# Nodes (scalars, aliases, collections) in one file: ~60 per policy, so ~16 000 policies; a million
-# nodes take ~600 MB once composed.
+# Nodes (scalars, aliases, collections) in one file: ~60 per policy, so ~16 000 policies.
 MAX_EVENTS = 1_000_000
 # An alias may repeat a subtree; past this many values in one document (counting repeats) it is a bomb.
 MAX_EXPANDED_VALUES = 5_000_000
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SCALAR_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+_IMPLICIT_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+# A position packs line and column (both 1-based) into one 64-bit word.
+_COLUMN_BITS = 32
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+_SHARED_LIMIT = 200_000  # distinct scalars remembered for sharing before the memo starts afresh
 
 
-@dataclass
+def _pack(line: int, column: int) -> int:
+    return line << _COLUMN_BITS | min(column, _COLUMN_MASK)
+
+
+@dataclass(slots=True)
 class Document:
-    """One YAML document of one file: its plain value and where each of its fields stands."""
+    """One YAML document of one file: its plain value and where each of its fields stands.
+
+    `tables` maps each mapping and list of `value` (by identity) to the packed positions of its
+    children, in iteration order: a mapping child's position is its key's.
+    """
 
     file: str
     index: int  # position of the document in its file, 0-based
     value: Any
-    positions: dict[Path, Location] = field(default_factory=dict)
+    start: int = _pack(1, 1)  # where the value itself stands
+    tables: dict[int, array[int]] = field(default_factory=dict)
 
     def locate(self, path: Path) -> Location:
         """Where `path` stands, or its nearest ancestor that exists."""
-        for end in range(len(path), -1, -1):
-            found = self.positions.get(path[:end])
-            if found is not None:
-                return found
-        return Location(self.file, 1, 1)
+        position = self.start
+        node = self.value
+        for step in path:
+            table = self.tables.get(id(node))
+            if table is None:
+                break
+            if isinstance(node, dict) and isinstance(step, str) and step in node:
+                index = next(i for i, key in enumerate(node) if key == step)
+            elif isinstance(node, list) and type(step) is int and 0 <= step < len(node):
+                index = step
+            else:
+                break
+            position = table[index]
+            node = node[step]
+        return Location(self.file, position >> _COLUMN_BITS, position & _COLUMN_MASK)
 
 
 class _Refused(Exception):
@@ -69,15 +94,7 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
     """Every document of a YAML (or JSON) text; empty documents are left out."""
     documents: list[Document] = []
     try:
-        _prescan(file, text)
-        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            if node is None:
-                continue
-            document = Document(file, index, None)
-            _check_expansion(file, node)
-            document.value = _Converter(document).convert(node, (), 0)
-            if document.value is not None:
-                documents.append(document)
+        _Builder(file, text, documents).run()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
@@ -94,22 +111,235 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
         return documents, [error(Location(file, 1, 1), f"invalid YAML: {str(exc).splitlines()[0]}")]
     except _Refused as exc:
         return documents, [error(exc.location, exc.message)]
-    except RecursionError:
-        return documents, [error(Location(file, 1, 1), f"document nested deeper than {MAX_DEPTH} levels")]
     return documents, []
 
 
-def _prescan(file: str, text: str) -> None:
-    depth = 0
-    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH + 1:  # the converter counts the root as level 0
-                raise _Refused(_mark(file, event.start_mark), f"document nested deeper than {MAX_DEPTH} levels")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        if count > MAX_EVENTS:
-            raise _Refused(_mark(file, event.start_mark), f"more than {MAX_EVENTS} YAML nodes in one file")
+# Scalars seen before, by text: the plain ones resolved (`"true"` → True), and the texts themselves.
+_plain_values: dict[str, Any] = {}
+_texts: dict[str, str] = {}
+
+
+def _shared_text(text: str) -> str:
+    if len(_texts) > _SHARED_LIMIT:
+        _texts.clear()
+    return _texts.setdefault(text, text)
+
+
+class _Frame:
+    """A mapping or list being built."""
+
+    __slots__ = ("anchor", "at", "is_mapping", "key", "key_at", "merged", "positions", "start_count", "value")
+
+    def __init__(self, value: Any, is_mapping: bool, anchor: str | None, at: int, start_count: int) -> None:
+        self.value = value
+        self.is_mapping = is_mapping
+        self.anchor = anchor
+        self.at = at
+        self.start_count = start_count  # values of the document before this one, to size anchors
+        self.positions: array[int] = array("Q")
+        self.key: str | None = None  # a mapping's pending key, once read and before its value
+        self.key_at = 0
+        self.merged: list[dict[str, Any]] = []  # `<<` sources, earlier ones first
+
+
+_NOT_A_KEY = object()  # a collection or non-text value where a mapping key was expected
+
+
+class _Builder:
+    """Parser events → plain values with position tables, one document at a time."""
+
+    def __init__(self, file: str, text: str, documents: list[Document]) -> None:
+        self.file = file
+        self.text = text
+        self.documents = documents
+
+    def run(self) -> None:
+        parser = _Loader(self.text)
+        try:
+            self._events(parser.get_event)
+        finally:
+            parser.dispose()
+
+    def _events(self, next_event: Any) -> None:  # one loop rather than a call per event: speed
+        file = self.file
+        stack: list[_Frame] = []
+        anchors: dict[str, tuple[Any, Any, int, int]] = {}  # name → value, key text, size, where
+        tables: dict[int, array[int]] = {}
+        document: Document | None = None
+        count = 0  # values of this document, alias expansions included
+        events = 0
+        index = -1
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        document_start, document_end = yaml.DocumentStartEvent, yaml.DocumentEndEvent
+        while True:
+            event = next_event()
+            kind = event.__class__
+            events += 1
+            if events > MAX_EVENTS:
+                raise _Refused(_mark(file, event.start_mark), f"more than {MAX_EVENTS} YAML nodes in one file")
+            if kind is scalar_event or kind is alias_event or kind is mapping_start or kind is sequence_start:
+                mark = event.start_mark
+                at = (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
+                if len(stack) > MAX_DEPTH:
+                    raise _Refused(_mark(file, mark), f"document nested deeper than {MAX_DEPTH} levels")
+                anchor = event.anchor
+                if kind is alias_event:
+                    found = anchors.get(anchor)
+                    if found is None:
+                        if _open_anchor(stack, anchor):
+                            raise _Refused(_mark(file, mark), "recursive YAML alias")
+                        raise yaml.composer.ComposerError(None, None, f"found undefined alias {anchor!r}", mark)
+                    value, key_text, size, _ = found
+                    count += size
+                    if count > MAX_EXPANDED_VALUES:
+                        raise _Refused(
+                            _mark(file, mark),
+                            f"document expands to more than {MAX_EXPANDED_VALUES} values (YAML alias bomb?)",
+                        )
+                else:
+                    if anchor is not None:
+                        first = anchors[anchor][3] if anchor in anchors else _open_anchor(stack, anchor)
+                        if first:
+                            raise _Refused(
+                                _mark(file, mark),
+                                f'duplicate anchor "&{anchor}" (first at line {first >> _COLUMN_BITS})',
+                            )
+                    count += 1
+                    if kind is scalar_event:
+                        key_text = event.value
+                        if stack and stack[-1].is_mapping and stack[-1].key is None and anchor is None:
+                            value = None  # a mapping key: kept as written, never resolved
+                        else:
+                            value = self._scalar(event, at)
+                        if anchor is not None:
+                            anchors[anchor] = (value, key_text, 1, at)
+                    else:
+                        if event.tag not in _COLLECTION_TAGS:
+                            raise _Refused(
+                                _mark(file, mark),
+                                f"invalid YAML value: could not determine a constructor for the tag {event.tag!r}",
+                            )
+                        is_mapping = kind is mapping_start
+                        stack.append(_Frame({} if is_mapping else [], is_mapping, anchor, at, count - 1))
+                        continue
+            elif kind is mapping_end or kind is sequence_end:
+                frame = stack.pop()
+                value, at, key_text = frame.value, frame.at, _NOT_A_KEY
+                for source in frame.merged:
+                    source_positions = tables[id(source)]
+                    for position, (key, item) in zip(source_positions, source.items(), strict=True):
+                        if key not in value:
+                            value[key] = item
+                            frame.positions.append(position)
+                tables[id(value)] = frame.positions
+                if frame.anchor is not None:
+                    anchors[frame.anchor] = (value, _NOT_A_KEY, count - frame.start_count, at)
+            elif kind is document_start:
+                index += 1
+                document = Document(file, index, None)
+                anchors, tables, count = {}, {}, 0
+                continue
+            elif kind is document_end:
+                assert document is not None
+                if document.value is not None:
+                    document.tables = tables
+                    self.documents.append(document)
+                document = None
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return
+            else:  # StreamStartEvent
+                continue
+
+            # A value is complete: hand it to its parent.
+            if not stack:
+                assert document is not None
+                document.value, document.start = value, at
+                continue
+            parent = stack[-1]
+            if not parent.is_mapping:
+                parent.value.append(value)
+                parent.positions.append(at)
+            elif parent.key is None:
+                if key_text is _NOT_A_KEY or key_text is None:
+                    raise _Refused(_at(file, at), "mapping keys must be plain strings")
+                if key_text == "<<" and kind is scalar_event and (event.tag == _MERGE_TAG or event.implicit[0]):
+                    parent.key, parent.key_at = _MERGE_SENTINEL, at
+                    continue
+                key = _shared_text(str(key_text))
+                if key in parent.value:
+                    raise _Refused(_at(file, at), f'duplicate key "{key}"')
+                parent.key, parent.key_at = key, at
+            else:
+                if parent.key is _MERGE_SENTINEL:
+                    parent.merged[:0] = _merge_sources(file, value, at)
+                else:
+                    parent.value[parent.key] = value
+                    parent.positions.append(parent.key_at)
+                parent.key = None
+
+    def _scalar(self, event: Any, at: int) -> Any:
+        tag = event.tag
+        text = event.value
+        if tag is None or tag == "!":
+            if event.implicit[0]:
+                known = _plain_values.get(text, _NOT_A_KEY)
+                if known is not _NOT_A_KEY:
+                    return known
+                value = self._construct(_resolve_plain(text), event, at)
+                if len(_plain_values) > _SHARED_LIMIT:
+                    _plain_values.clear()
+                if isinstance(value, str | bool | int | float | None):
+                    _plain_values[text] = value
+                return value
+            return _shared_text(text)
+        if tag == _STR_TAG:
+            return _shared_text(text)
+        return self._construct(tag, event, at)
+
+    def _construct(self, tag: str, event: Any, at: int) -> Any:
+        if tag == _STR_TAG:
+            return _shared_text(event.value)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        # Called directly rather than through construct_object, which caches every node it sees.
+        construct = _SCALAR_CONSTRUCTORS.get(tag) or _SCALAR_CONSTRUCTORS[None]
+        try:
+            value = construct(_SCALAR_CONSTRUCTOR, node)
+        except yaml.constructor.ConstructorError as exc:
+            raise _Refused(_at(self.file, at), f"invalid YAML value: {exc.problem}") from None
+        if isinstance(value, bytes):
+            raise _Refused(_at(self.file, at), "binary values (!!binary) are not supported")
+        return value
+
+
+_MERGE_SENTINEL = "\x00<<"  # cannot be a key: the reader refuses NUL bytes
+
+
+def _open_anchor(stack: list[_Frame], anchor: str) -> int:
+    """Where an anchor of a collection still being read stands, or 0."""
+    return next((frame.at for frame in stack if frame.anchor == anchor), 0)
+
+
+def _resolve_plain(text: str) -> str:
+    """The tag PyYAML's resolver gives a plain scalar."""
+    for tag, pattern in _IMPLICIT_RESOLVERS.get(text[:1], ()):
+        if pattern.match(text):
+            return str(tag)
+    return _STR_TAG
+
+
+def _merge_sources(file: str, value: Any, at: int) -> list[dict[str, Any]]:
+    """The mappings a `<<` key merges, earlier ones first (they win over later ones)."""
+    sources = value if isinstance(value, list) else [value]
+    if not all(isinstance(source, dict) for source in sources):
+        raise _Refused(_at(file, at), "a merge key (<<) needs a mapping")
+    return list(sources)
+
+
+def _at(file: str, position: int) -> Location:
+    return Location(file, position >> _COLUMN_BITS, position & _COLUMN_MASK)
 
 
 def _mark(file: str, mark: Any) -> Location:
@@ -151,7 +381,7 @@ def parse_json_text(file: str, text: str) -> tuple[list[Document], list[Diagnost
         return [], [error(Location(file, line, column), "invalid JSON: escape of a lone UTF-16 surrogate")]
     if duplicates:
         return [], [error(Location(file, 1, 1), f'duplicate key "{duplicates[0]}"')]
-    document = Document(file, 0, value, {(): Location(file, 1, 1)})
+    document = Document(file, 0, value)
     return [document], []
 
 
@@ -182,104 +412,3 @@ def _has_surrogate(value: Any) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
-
-
-def _check_expansion(file: str, root: yaml.Node) -> None:
-    """Refuse documents whose aliases would expand into more values than any real policy file has."""
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node, depth: int) -> int:
-        if depth > MAX_DEPTH:
-            raise _Refused(_location(file, node), f"document nested deeper than {MAX_DEPTH} levels")
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        sizes[id(node)] = 1  # a recursive alias counts once here and is refused by the converter
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                total += size(key, depth + 1) + size(value, depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                total += size(item, depth + 1)
-        if total > MAX_EXPANDED_VALUES:
-            raise _Refused(
-                _location(file, node),
-                f"document expands to more than {MAX_EXPANDED_VALUES} values (YAML alias bomb?)",
-            )
-        sizes[id(node)] = total
-        return total
-
-    size(root, 0)
-
-
-def _location(file: str, node: yaml.Node) -> Location:
-    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-class _Converter:
-    def __init__(self, document: Document) -> None:
-        self.document = document
-        self.active: set[int] = set()  # nodes on the current path, to refuse recursive aliases
-
-    def convert(self, node: yaml.Node, path: Path, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            raise _Refused(self._at(node), f"document nested deeper than {MAX_DEPTH} levels")
-        self.document.positions.setdefault(path, self._at(node))
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        if id(node) in self.active:
-            raise _Refused(self._at(node), "recursive YAML alias")
-        self.active.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-            if isinstance(node, yaml.MappingNode):
-                return self._mapping(node, path, depth)
-        finally:
-            self.active.discard(id(node))
-        raise _Refused(self._at(node), "unsupported YAML node")  # pragma: no cover
-
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        merged: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                merged.update(self._merge_sources(value_node, path, depth))
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused(self._at(key_node), "mapping keys must be plain strings")
-            # Keys stay as written: `on:` or `1:` are tag names here, not booleans or numbers.
-            key = str(key_node.value)
-            if key in result:
-                raise _Refused(self._at(key_node), f'duplicate key "{key}"')
-            child = (*path, key)
-            self.document.positions[child] = self._at(key_node)
-            result[key] = self.convert(value_node, child, depth + 1)
-        for key, value in merged.items():
-            result.setdefault(key, value)
-        return result
-
-    def _merge_sources(self, node: yaml.Node, path: Path, depth: int) -> dict[str, Any]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        merged: dict[str, Any] = {}
-        for source in reversed(sources):  # earlier sources win, as YAML says
-            value = self.convert(source, path, depth + 1)
-            if not isinstance(value, dict):
-                raise _Refused(self._at(source), "a merge key (<<) needs a mapping")
-            merged.update(value)
-        return merged
-
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        # Called directly rather than through construct_object, which caches every node it sees.
-        construct = _SCALAR_CONSTRUCTORS.get(node.tag) or _SCALAR_CONSTRUCTORS[None]
-        try:
-            value = construct(_SCALAR_CONSTRUCTOR, node)
-        except yaml.constructor.ConstructorError as exc:
-            raise _Refused(self._at(node), f"invalid YAML value: {exc.problem}") from None
-        if isinstance(value, bytes):
-            raise _Refused(self._at(node), "binary values (!!binary) are not supported")
-        return value
-
-    def _at(self, node: yaml.Node) -> Location:
-        return _location(self.document.file, node)
