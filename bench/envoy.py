@@ -11,6 +11,7 @@ fast upstream, so the figures are the sidecars' and OPA's, not a Python app's).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -30,6 +31,9 @@ LOOPBACK = "127.0.0.1"
 FORTIO_VERSION = "v1.63.2"  # newer tags need grol.io modules that the Go module proxy here does not serve
 CONNECTIONS = 8
 WARM_UP_SECONDS = 3
+# Paths measured in turn within one run: ours with deploy/'s configuration, no ext_authz at all, ours
+# without decision logs, and an OPA-Envoy whose policy allows at once (OPA's "NOP" floor).
+VARIANTS = ("with_ext_authz", "without_ext_authz", "with_ext_authz_no_decision_logs", "with_ext_authz_nop_policy")
 
 APP_NGINX = """\
 worker_processes 1;
@@ -235,7 +239,16 @@ def run(
     if reason:
         return {"status": reason, "rate": rate}
     from deploy.certs import MeshCA
-    from deploy.render import Address, BundleServer, ClientSidecar, Deployment, Polling, ServerSidecar, write
+    from deploy.render import (
+        Address,
+        BundleServer,
+        ClientSidecar,
+        Deployment,
+        Polling,
+        ServerSidecar,
+        render,
+        write,
+    )
     from tests.support.deployment import envoy_binary
     from tests.support.tools import tool
 
@@ -297,6 +310,18 @@ def run(
     nop_config.write_text(
         server_config.read_text().replace(f"port_value: {deployment.server.opa.port}", f"port_value: {nop_grpc}")
     )
+    # The same OPA-Envoy and bundle with deploy/'s `decision_logs: false`: what decision logging costs.
+    quiet_grpc = free_port()
+    quiet_opa_config = root / "config" / "opa-inbound-no-decision-logs.yaml"
+    quiet_opa_config.write_text(
+        render(dataclasses.replace(deployment, decision_logs=False))["opa-inbound.yaml"].replace(
+            f":{deployment.server.opa.port}", f":{quiet_grpc}"
+        )
+    )
+    quiet_config = root / "config" / "envoy-inbound-no-decision-logs.yaml"
+    quiet_config.write_text(
+        server_config.read_text().replace(f"port_value: {deployment.server.opa.port}", f"port_value: {quiet_grpc}")
+    )
     plain_config = root / "config" / "envoy-inbound-without-ext-authz.yaml"
     plain_config.write_text(yaml.safe_dump(without_ext_authz(yaml.safe_load(server_config.read_text()))))
     app_config = root / "config" / "app-nginx.conf"
@@ -323,7 +348,7 @@ def run(
         "connections": CONNECTIONS,
         "repetitions": repetitions,
         "fortio": FORTIO_VERSION,
-        "runs": {"with_ext_authz": [], "without_ext_authz": [], "with_ext_authz_nop_policy": []},
+        "runs": {variant: [] for variant in VARIANTS},
         "server_tags": dict(local),
         "client_tags": dict(client),
     }
@@ -383,12 +408,37 @@ def run(
             f"http://{LOOPBACK}:{nop_rest}/health?bundles&plugins",
         ).start()
         processes.append(nop)
+        quiet_rest = free_port()
+        quiet = Process(
+            "opa-envoy-no-decision-logs",
+            [
+                tool("opa-envoy-plugin"),
+                "run",
+                "--server",
+                "--addr",
+                f"{LOOPBACK}:{quiet_rest}",
+                "--config-file",
+                str(quiet_opa_config),
+                "--log-level",
+                "error",
+            ],
+            logs / "opa-envoy-no-decision-logs.log",
+            f"http://{LOOPBACK}:{quiet_rest}/health?bundles&plugins",
+        ).start(300)
+        processes.append(quiet)
+        opa_of = {
+            "with_ext_authz": opa,
+            "with_ext_authz_no_decision_logs": quiet,
+            "with_ext_authz_nop_policy": nop,
+            "without_ext_authz": opa,
+        }
         client_envoy = envoy("client-envoy", configs["envoy-client.yaml"], deployment.client.admin_port).start()
         processes.append(client_envoy)
         for rep in range(repetitions):
             for variant, config in (
                 ("with_ext_authz", server_config),
                 ("without_ext_authz", plain_config),
+                ("with_ext_authz_no_decision_logs", quiet_config),
                 ("with_ext_authz_nop_policy", nop_config),
             ):
                 server = envoy(f"server-envoy-{variant}", config, deployment.server.admin_port).start()
@@ -403,7 +453,7 @@ def run(
                         results["probe_headers"] = {k: v for k, v in probe.headers.items() if k.startswith("x-kuma")}
                     load(fortio, url, rate, WARM_UP_SECONDS, root / "warm-up.json")
                     watched = {
-                        "opa_envoy": nop if "nop" in variant else opa,
+                        "opa_envoy": opa_of[variant],
                         "server_envoy": server,
                         "client_envoy": client_envoy,
                     }
@@ -440,6 +490,10 @@ def run(
     )
     results["added_p99_ms"] = (
         results["with_ext_authz"]["p99_ms"]["median"] - results["without_ext_authz"]["p99_ms"]["median"]
+    )
+    results["no_decision_logs_added_p99_ms"] = (
+        results["with_ext_authz_no_decision_logs"]["p99_ms"]["median"]
+        - results["without_ext_authz"]["p99_ms"]["median"]
     )
     results["nop_added_p99_ms"] = (
         results["with_ext_authz_nop_policy"]["p99_ms"]["median"] - results["without_ext_authz"]["p99_ms"]["median"]

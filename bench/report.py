@@ -192,6 +192,7 @@ def markdown(results: dict[str, Any]) -> str:
         for key, label in (
             ("without_ext_authz", "client → Envoy (mTLS) → Envoy → app"),
             ("with_ext_authz", f"… → Envoy + ext_authz (OPA-Envoy, {envoy.get('size', 0):,}-policy bundle) → app"),
+            ("with_ext_authz_no_decision_logs", "… the same, OPA-Envoy without decision logs"),
             ("with_ext_authz_nop_policy", "… → Envoy + ext_authz (OPA-Envoy, policy that allows at once) → app"),
         ):
             r = envoy.get(key)
@@ -208,7 +209,8 @@ def markdown(results: dict[str, Any]) -> str:
         out += [
             "",
             f"ext_authz adds {envoy['added_p50_ms']:+.2f} ms at p50 and {envoy['added_p99_ms']:+.2f} ms at p99; "
-            f"the allow-at-once policy adds {envoy['nop_added_p99_ms']:+.2f} ms at p99. OPA-Envoy activated the bundle "
+            f"without decision logs it adds {envoy.get('no_decision_logs_added_p99_ms', float('nan')):+.2f} ms at p99, "
+            f"the allow-at-once policy {envoy['nop_added_p99_ms']:+.2f} ms. OPA-Envoy activated the bundle "
             f"in {envoy.get('opa_envoy_activation_seconds', float('nan')):.2f} s (download from nginx included) and "
             f"held {(envoy.get('opa_envoy_rss_bytes') or 0) / MB:,.0f} MiB RSS after the runs.",
         ]

@@ -99,6 +99,7 @@ class Deployment:
     polling: Polling = field(default_factory=lambda: Polling(10, 20))
     admin_bind: str = "127.0.0.1"  # Envoy's admin interface: never beyond the host / container
     status_on_error: int = 503  # what Envoy answers when OPA cannot be asked (fail closed)
+    decision_logs: bool = True  # OPA logs every decision (input, result, revision): an audit trail
 
 
 def _is_ip_address(value: object) -> bool:
@@ -138,6 +139,7 @@ def render(deployment: Deployment) -> dict[str, str]:
         "status_on_error": deployment.status_on_error,
         "bundle_server": deployment.bundle_server,
         "polling": deployment.polling,
+        "decision_logs": deployment.decision_logs,
     }
     server, client = deployment.server, deployment.client
     upstream_tls = {
@@ -205,6 +207,7 @@ def load(path: Path) -> Deployment:
         bind=str(values["bind"]),
         admin_bind=str(values.get("admin_bind", "127.0.0.1")),
         status_on_error=int(values.get("status_on_error", 503)),
+        decision_logs=bool(values.get("decision_logs", True)),
         polling=Polling(int(values["polling"]["min_delay_seconds"]), int(values["polling"]["max_delay_seconds"])),
         bundle_server=BundleServer(
             address=_address(bundles),
