@@ -29,8 +29,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 Path = tuple[str | int, ...]
 
 MAX_DEPTH = 100
-# Nodes (scalars, aliases, collections) in one file: ~60 per policy, so ~16 000 policies.
-MAX_EVENTS = 1_000_000
+# Parser events (≈ nodes) in one file: ~60 per policy, so ~130,000 policies, more than a 64 MiB file
+# (MAX_FILE_BYTES) of real policies holds; a `kubectl get -o yaml` dump of a large mesh fits.
+MAX_EVENTS = 8_000_000
 # An alias may repeat a subtree; past this many values in one document (counting repeats) it is a bomb.
 MAX_EXPANDED_VALUES = 5_000_000
 

@@ -270,10 +270,26 @@ def test_stdin_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_document_with_too_many_nodes_is_refused_while_parsing(tmp_path: Path) -> None:
-    (tmp_path / "wide.yaml").write_text("type: Mesh\nname: default\nmtls:\n" + "- x\n" * (MAX_EVENTS + 1))
+    # Flow style packs the most nodes into the fewest bytes: MAX_EVENTS of them fit under the size limit.
+    assert 2 * MAX_EVENTS < MAX_FILE_BYTES
+    (tmp_path / "wide.yaml").write_text("type: Mesh\nname: default\nmtls: [" + "x," * MAX_EVENTS + "x]\n")
     (errors,) = refused(tmp_path, "wide.yaml")
-    assert errors.startswith("wide.yaml:")
+    assert errors.startswith("wide.yaml:3:")
     assert errors.endswith(f"error: more than {MAX_EVENTS} YAML nodes in one file")
+
+
+def test_a_kubectl_list_of_twenty_thousand_policies_is_read_from_one_file(tmp_path: Path) -> None:
+    item = (
+        "- apiVersion: kuma.io/v1alpha1\n  kind: MeshTrafficPermission\n"
+        "  metadata: {{name: p{0}, namespace: kuma-system, labels: {{kuma.io/mesh: default}}}}\n"
+        "  spec:\n    targetRef: {{kind: MeshService, name: s{0}}}\n"
+        "    from: [{{targetRef: {{kind: MeshService, name: c{0}}}, default: {{action: Allow}}}}]\n"
+    )
+    dump = "apiVersion: v1\nkind: List\nitems:\n" + "".join(item.format(n) for n in range(20_000))
+    (tmp_path / "all.yaml").write_text(dump)
+    result = build([str(tmp_path / "all.yaml")])
+    assert not result.errors
+    assert result.resource_counts["MeshTrafficPermission"] == 20_000
 
 
 def test_deep_nesting_that_would_crash_the_yaml_composer_is_refused(tmp_path: Path) -> None:
