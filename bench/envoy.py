@@ -26,6 +26,7 @@ import requests
 import yaml
 
 from tests.support.opa import free_port
+from tests.support.processes import stop_process
 
 LOOPBACK = "127.0.0.1"
 FORTIO_VERSION = "v1.63.2"  # newer tags need grol.io modules that the Go module proxy here does not serve
@@ -141,13 +142,7 @@ class Process:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-20:]) if self.log.exists() else ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=15)
 
 
 def without_ext_authz(config: dict[str, Any]) -> dict[str, Any]:

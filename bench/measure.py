@@ -23,6 +23,7 @@ import requests
 from bench.mesh import Mesh, Request
 from tests.support.checks import inbound_check, outbound_check
 from tests.support.opa import free_port
+from tests.support.processes import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_REGO = Path(__file__).resolve().parent / "baseline" / "baseline.rego"
@@ -183,13 +184,7 @@ class Opa:
         return body.get("result"), body.get("metrics", {})
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if self.process is not None and self.process.stderr:
             self.process.stderr.close()
         self.session.close()

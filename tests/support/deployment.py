@@ -34,6 +34,7 @@ from deploy.render import (
     write,
     write_certificates,
 )
+from tests.support.processes import stop_process
 from tests.support.tools import ROOT, tool
 
 START_TIMEOUT_SECONDS = 30.0
@@ -101,15 +102,7 @@ class Server:
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from tests.support.processes import stop_process
 from tests.support.tools import tool
 
 START_TIMEOUT_SECONDS = 30.0
@@ -75,13 +76,7 @@ class OpaServer:
         return response.json().get("result")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if self.process is not None and self.process.stderr:
             self.process.stderr.close()
         self.session.close()
