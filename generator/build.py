@@ -1,4 +1,4 @@
-"""The whole flow in one place: paths → documents → sources → model → data → bundle.
+"""The whole flow in one place: paths → documents → checks (OPA) → model → data → bundle.
 
 Each step reports diagnostics instead of raising; no bundle is made when any step found an error.
 """
@@ -10,12 +10,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from generator.bundle import Bundle, build_bundle
+from generator.checks.engine import CheckRun, Settings
+from generator.checks.model import build_model
+from generator.checks.opa import Opa, find_opa
+from generator.checks.report import to_diagnostic
 from generator.compile import compile_model
 from generator.diagnostics import Diagnostic, sort_key
 from generator.model import Model
-from generator.reading.files import read_inputs
-from generator.reading.resources import read_sources
-from generator.validation import DEFAULT_SYSTEM_NAMESPACES, validate_sources
+from generator.reading.files import decode_file, discover
 
 
 @dataclass
@@ -24,33 +26,48 @@ class BuildResult:
     bundle: Bundle | None = None
     model: Model | None = None
     resource_counts: Counter[str] = field(default_factory=Counter)
-    skipped: int = 0
+    inputs: list[tuple[str, str]] = field(default_factory=list)  # (label, sha256) of every file read
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [diagnostic for diagnostic in self.diagnostics if diagnostic.is_error]
 
+    @property
+    def skipped(self) -> int:
+        return sum(diagnostic.rule.id == "RES009" for diagnostic in self.diagnostics)
 
-def build(paths: list[str], system_namespaces: frozenset[str] = DEFAULT_SYSTEM_NAMESPACES) -> BuildResult:
+
+def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = None) -> BuildResult:
+    """Read and check the input; the model when it is valid. Raises OpaUnavailable, OpaFailed, ReportError."""
     result = BuildResult()
-    read = read_inputs(paths)
-    sources = read_sources(read.documents)
-    validated = validate_sources(sources.resources, system_namespaces)
-    result.diagnostics = sorted(
-        [*read.diagnostics, *sources.diagnostics, *sources.skipped, *validated.diagnostics], key=sort_key
-    )
-    result.skipped = len(sources.skipped)
-    result.resource_counts = Counter(source.kind for source in sources.resources)
-    if result.errors:
+    run = CheckRun(opa or find_opa(), settings or Settings(), input_name=paths[0] if paths else "<input>")
+    diagnostics: list[Diagnostic] = []
+    files = discover(paths, diagnostics)
+    digests = []
+    for index, source in enumerate(files):
+        documents, problems = decode_file(source)
+        diagnostics.extend(problems)
+        digests.append((source.label, hashlib.sha256(source.data).hexdigest()))
+        run.add(source.display, index, documents)
+    run.incomplete = any(diagnostic.is_error for diagnostic in diagnostics)
+    report = run.finish()
+    diagnostics.extend(to_diagnostic(finding, run.documents) for finding in report.findings)
+    result.diagnostics = sorted(diagnostics, key=sort_key)
+    result.resource_counts = Counter(str(item["kind"]) for item in report.models)
+    result.inputs = sorted(digests)
+    if not result.errors:
+        result.model = build_model(report, run.documents)
+    return result
+
+
+def build(paths: list[str], settings: Settings | None = None, opa: Opa | None = None) -> BuildResult:
+    result = check(paths, settings, opa)
+    if result.model is None:
         return result
-    result.model = validated.model
     metadata = {
-        "meshes": validated.model.mesh_names(),
-        "inputs": [
-            {"file": label, "sha256": digest}
-            for label, digest in sorted((file.label, hashlib.sha256(file.data).hexdigest()) for file in read.files)
-        ],
+        "meshes": result.model.mesh_names(),
+        "inputs": [{"file": label, "sha256": digest} for label, digest in result.inputs],
         "resources": dict(sorted(result.resource_counts.items())),
     }
-    result.bundle = build_bundle(compile_model(validated.model), metadata)
+    result.bundle = build_bundle(compile_model(result.model), metadata)
     return result

@@ -1,36 +1,52 @@
 """`gen-bundle`: arguments in; diagnostics, a summary and an exit status out.
 
-Exit status: 0 the bundle was written (warnings may have been printed); 1 the input has errors and
-nothing was written; 2 the command line is wrong, a key is unusable or the output could not be written.
+    gen-bundle [build] PATH... -o FILE   check the policies and write the bundle
+    gen-bundle check PATH...             check the policies, write nothing
+    gen-bundle --verify BUNDLE --verification-key KEY
 
-`gen-bundle --verify BUNDLE --verification-key KEY` checks a signed bundle instead (docs/trust.md):
-0 it verifies, 1 it does not, 2 the command line is wrong or the bundle or key cannot be read.
+Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
+bundle, if asked for, was written; 1 the input has errors and nothing was written; 2 the command
+could not run as asked (a wrong command line, no usable OPA, an unusable key, an output that could not
+be written); 3 an internal error of gen-bundle, which says so. `--verify`: 0 it verifies, 1 it does
+not, 2 the command line is wrong or the bundle or key cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from generator import __version__
-from generator.build import build
+from generator.build import BuildResult, build, check
 from generator.bundle import sign_bundle
 from generator.bundle.sign import ALGORITHMS, DEFAULT_KEY_ID, Key, SigningError, load_signing_key, load_verification_key
 from generator.bundle.verify import verify_archive
 from generator.bundle.write import write_atomically
-from generator.validation import DEFAULT_SYSTEM_NAMESPACES
+from generator.checks.engine import Settings
+from generator.checks.opa import OpaUnavailable, find_opa
+from generator.diagnostics import Severity
+from generator.formats import FORMATS, json_report, sarif, text
+from generator.formats.outcome import Outcome
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
 DEFAULT_OUTPUT = Path("bundles") / "bundle.tar.gz"
+VERBS = ("build", "check")
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verb = argv.pop(0) if argv and argv[0] in VERBS else "build"
     parser = argparse.ArgumentParser(
-        prog="gen-bundle",
-        description="Compile Kuma / Kong Mesh access-control policies into an OPA bundle.",
+        prog=f"gen-bundle {verb}" if verb == "check" else "gen-bundle",
+        description="Check Kuma / Kong Mesh access-control policies and compile them into an OPA bundle."
+        if verb == "build"
+        else "Check Kuma / Kong Mesh access-control policies as gen-bundle would before building; write nothing.",
     )
     parser.add_argument(
         "paths",
@@ -38,23 +54,64 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="policy files or directories (read recursively: .yaml, .yml, .json); - for stdin",
     )
+    if verb == "build":
+        parser.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            default=DEFAULT_OUTPUT,
+            help=f"where to write the bundle (default: {DEFAULT_OUTPUT})",
+        )
     parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"where to write the bundle (default: {DEFAULT_OUTPUT})",
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="how to report: text (stderr, for people), json or sarif (stdout, for tools); default text",
     )
     parser.add_argument(
         "--system-namespace",
         action="append",
         metavar="NAMESPACE",
         dest="system_namespaces",
-        help="Kubernetes namespace of the control plane; repeatable "
-        f"(default: {', '.join(sorted(DEFAULT_SYSTEM_NAMESPACES))})",
+        help="Kubernetes namespace of the control plane; repeatable (default: the checks' own, "
+        "kuma-system and kong-mesh-system)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept an input with no resource that decides access (the bundle then denies every request)",
+    )
+    parser.add_argument(
+        "--opa",
+        metavar="PATH",
+        help="the OPA binary that runs the checks (default: $GEN_BUNDLE_OPA, `opa` on PATH, or the tools cache)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only (text format)")
     parser.add_argument("--version", action="version", version=f"gen-bundle {__version__}")
+    if verb == "build":
+        _signing_arguments(parser)
+    arguments = parser.parse_args(argv)
+    arguments.verb = verb
+    if verb == "check":
+        arguments.verify = None
+        arguments.signing_key = None
+    if arguments.verify is not None:
+        if arguments.paths:
+            parser.error("--verify takes no PATH arguments")
+        if arguments.verification_key is None:
+            parser.error("--verify needs --verification-key")
+        if arguments.signing_key is not None:
+            parser.error("--signing-key and --verify do not go together")
+    elif not arguments.paths:
+        parser.error("the following arguments are required: PATH")
+    elif verb == "build" and arguments.verification_key is not None:
+        parser.error("--verification-key goes with --verify")
+    elif verb == "build" and arguments.signing_key is None and (arguments.signing_alg or arguments.key_id is not None):
+        parser.error("--signing-alg and --key-id go with --signing-key or --verify")
+    return arguments
+
+
+def _signing_arguments(parser: argparse.ArgumentParser) -> None:
     signing = parser.add_argument_group("signed bundles (docs/trust.md)")
     signing.add_argument(
         "--signing-key",
@@ -89,66 +146,101 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY",
         help="with --verify: PEM public key or certificate (or the HMAC secret file)",
     )
-    arguments = parser.parse_args(argv)
-    if arguments.verify is not None:
-        if arguments.paths:
-            parser.error("--verify takes no PATH arguments")
-        if arguments.verification_key is None:
-            parser.error("--verify needs --verification-key")
-        if arguments.signing_key is not None:
-            parser.error("--signing-key and --verify do not go together")
-    elif not arguments.paths:
-        parser.error("the following arguments are required: PATH")
-    elif arguments.verification_key is not None:
-        parser.error("--verification-key goes with --verify")
-    elif arguments.signing_key is None and (arguments.signing_alg or arguments.key_id is not None):
-        parser.error("--signing-alg and --key-id go with --signing-key or --verify")
-    return arguments
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     if arguments.verify is not None:
         return verify(arguments)
+    outcome = Outcome(arguments.verb)
+    try:
+        run(arguments, outcome)
+    except Exception as exc:  # a defect: say so, never pass it off as invalid input
+        if os.environ.get("GEN_BUNDLE_DEBUG"):
+            raise
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        outcome.exit_status = EXIT_INTERNAL
+        outcome.failure = f"internal error: {detail} (a defect of gen-bundle; GEN_BUNDLE_DEBUG=1 shows the traceback)"
+    report(outcome, arguments)
+    return outcome.exit_status
+
+
+def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
     key: Key | None = None
-    if arguments.signing_key is not None:
+    if arguments.verb == "build" and arguments.signing_key is not None:
         try:
             key = load_signing_key(arguments.signing_key, arguments.signing_alg)
         except SigningError as exc:
-            print(f"gen-bundle: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    namespaces = frozenset(arguments.system_namespaces or DEFAULT_SYSTEM_NAMESPACES)
-    result = build(arguments.paths, namespaces)
-    for diagnostic in result.diagnostics:
-        if diagnostic.is_error or not arguments.quiet:
-            print(diagnostic, file=sys.stderr)
-    if result.bundle is None:
-        count = len(result.errors)
-        print(f"gen-bundle: {count} error{'s' if count != 1 else ''}; nothing written", file=sys.stderr)
-        return EXIT_INVALID_INPUT
+            outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
+            return
+    namespaces = frozenset(arguments.system_namespaces) if arguments.system_namespaces else None
+    settings = Settings(namespaces, allow_empty=arguments.allow_empty)
+    try:
+        opa = find_opa(arguments.opa)
+    except OpaUnavailable as exc:
+        outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
+        return
+    result = (build if arguments.verb == "build" else check)(arguments.paths, settings, opa)
+    outcome.diagnostics = result.diagnostics
+    errors = len(result.errors)
+    if errors:
+        outcome.exit_status = EXIT_INVALID_INPUT
+        outcome.summary = f"{errors} error{'s' if errors != 1 else ''}; nothing written"
+        return
+    if arguments.verb == "check":
+        outcome.summary = f"checked: {_counts(result)}; no errors"
+        return
+    assert result.bundle is not None
     bundle = result.bundle
     key_id = arguments.key_id or DEFAULT_KEY_ID
     if key is not None:
         try:
             bundle = sign_bundle(bundle, key, key_id)
         except SigningError as exc:
-            print(f"gen-bundle: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
+            return
     try:
         write_atomically(arguments.output, bundle.archive)
     except OSError as exc:
-        print(f"gen-bundle: cannot write {arguments.output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if not arguments.quiet:
-        counts = ", ".join(f"{count} {kind}" for kind, count in sorted(result.resource_counts.items()))
-        meshes = result.bundle.manifest["metadata"]["meshes"]
-        print(
-            f"wrote {arguments.output} (revision {result.bundle.revision[:19]}…): "
-            f"{len(meshes)} mesh{'es' if len(meshes) != 1 else ''}, {counts or 'no resources'}"
-            + (f", {result.skipped} skipped" if result.skipped else "")
-            + (f"; signed with {key.algorithm}, key id {key_id}" if key is not None else "")
-        )
-    return EXIT_OK
+        outcome.exit_status, outcome.failure = EXIT_USAGE, f"cannot write {arguments.output}: {exc.strerror or exc}"
+        return
+    meshes = bundle.manifest["metadata"]["meshes"]
+    outcome.bundle = {
+        "path": str(arguments.output),
+        "revision": bundle.revision,
+        "meshes": meshes,
+        "resources": dict(sorted(result.resource_counts.items())),
+        "signed": key is not None,
+    }
+    outcome.summary = (
+        f"wrote {arguments.output} (revision {bundle.revision[:19]}…): "
+        f"{len(meshes)} mesh{'es' if len(meshes) != 1 else ''}, {_counts(result)}"
+        + (f"; signed with {key.algorithm}, key id {key_id}" if key is not None else "")
+    )
+
+
+def _counts(result: BuildResult) -> str:
+    counts = ", ".join(f"{count} {kind}" for kind, count in sorted(result.resource_counts.items()))
+    skipped = result.skipped
+    warnings = sum(diagnostic.severity is Severity.WARNING for diagnostic in result.diagnostics)
+    return (
+        (counts or "no resources")
+        + (f", {skipped} skipped" if skipped else "")
+        + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+    )
+
+
+def report(outcome: Outcome, arguments: argparse.Namespace) -> None:
+    if arguments.format == "json":
+        json_report.write(outcome)
+        if outcome.failure:
+            print(f"gen-bundle: {outcome.failure}", file=sys.stderr)
+    elif arguments.format == "sarif":
+        sarif.write(outcome)
+        if outcome.failure:
+            print(f"gen-bundle: {outcome.failure}", file=sys.stderr)
+    else:
+        text.write(outcome, quiet=arguments.quiet)
 
 
 def verify(arguments: argparse.Namespace) -> int:

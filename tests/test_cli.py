@@ -95,22 +95,32 @@ def test_opa_inspect_shows_the_manifest(tmp_path: Path) -> None:
 def test_a_missing_path_is_an_error(tmp_path: Path) -> None:
     result = gen_bundle("does-not-exist.yaml", "-o", str(tmp_path / "b.tar.gz"))
     assert result.returncode == EXIT_INVALID_INPUT
-    assert result.stderr.startswith("does-not-exist.yaml: error: no such file or directory")
+    assert result.stderr.startswith("does-not-exist.yaml: error[IN001]: no such file or directory")
 
 
-def test_skipped_kinds_are_reported_not_dropped(tmp_path: Path) -> None:
+def test_skipped_kinds_are_reported_not_dropped_and_other_api_groups_left_alone(tmp_path: Path) -> None:
     policies = tmp_path / "p.yaml"
     policies.write_text(
         "type: MeshTimeout\nname: t\nmesh: default\nspec: {}\n---\n"
-        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\ntype: Mesh\nname: default\n"
     )
     result = gen_bundle(str(policies), "-o", str(tmp_path / "b.tar.gz"), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
-        "p.yaml:1:1: warning: MeshTimeout t: decides nothing about access, skipped",
-        "p.yaml:6:1: warning: Service web: not a Kuma resource (apiVersion v1), skipped",
+        "p.yaml:1:1: note[RES009]: MeshTimeout t: decides nothing about access; skipped"
     ]
-    assert ", 2 skipped" in result.stdout
+    assert ", 1 skipped" in result.stdout
+
+
+def test_an_input_with_nothing_that_decides_access_is_an_error_unless_allowed(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("type: MeshTimeout\nname: t\nmesh: default\nspec: {}\n")
+    refused = gen_bundle("p.yaml", "-o", "b.tar.gz", cwd=tmp_path)
+    assert refused.returncode == EXIT_INVALID_INPUT
+    assert "p.yaml:1:1: error[CMB005]: no resource decides access" in refused.stderr
+    assert not (tmp_path / "b.tar.gz").exists()
+    allowed = gen_bundle("p.yaml", "-o", "b.tar.gz", "--allow-empty", cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "0 meshes, no resources, 1 skipped" in allowed.stdout
 
 
 def test_usage_errors_exit_2() -> None:

@@ -91,7 +91,7 @@ def test_workload_owner_policies_require_their_namespace(tmp_path: Any) -> None:
 
 
 def test_compiling_is_deterministic_whatever_the_input_order(tmp_path: Any) -> None:
-    policies = [mtp("a"), mtp("b", "kind: MeshSubset, tags: {x: y}"), mtp("c", action="Deny")]
+    policies = [mtp("a"), mtp("b", "kind: MeshSubset, tags: {x: z}"), mtp("c", action="Deny")]
     forward = compile_model(model_of(tmp_path, "".join(policies)))
     backward = compile_model(model_of(tmp_path, "".join(reversed(policies))))
     assert forward == backward

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from generator.compile.inbound import (
@@ -26,7 +25,7 @@ from generator.compile.inbound import (
 from generator.model import Tags, TrafficPermission
 
 Json = dict[str, Any]
-_OLDEST = datetime.min.replace(tzinfo=UTC)
+_OLDEST = -(2**63)  # no creation time: older than any
 
 
 def selector_matches(selector: Tags, tags: dict[str, str]) -> bool:
@@ -102,8 +101,6 @@ def compile_inbound_permissions(permissions: Sequence[TrafficPermission], first_
     }
 
 
-def _created(permission: TrafficPermission) -> datetime:
-    created = permission.source.creation_time
-    if created is None:
-        return _OLDEST
-    return created if created.tzinfo else created.replace(tzinfo=UTC)
+def _created(permission: TrafficPermission) -> int:
+    created = permission.source.creation_time_ns
+    return _OLDEST if created is None else created

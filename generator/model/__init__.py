@@ -1,18 +1,17 @@
-"""The one typed model every stage after reading works on: plain, frozen dataclasses.
+"""The one typed model every stage after the checks works on: plain, frozen dataclasses.
 
-Readers build `Source` records (what a document says about its resource: kind, names, form);
-validation turns each source into a typed resource or diagnostics; the compiler reads only these types.
+The checks (rego/checks, run by generator/checks) validate the input and hand over every valid
+resource with its values parsed and defaulted; generator/checks/model.py turns those into these
+types, and the compiler reads only them. A `Source` says where a resource came from; it carries
+positions, not the parsed document.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from generator.diagnostics import Location
-from generator.reading.documents import Document, Path
 
 
 class Form(enum.Enum):
@@ -39,23 +38,16 @@ class Origin(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Source:
-    """A resource as the reader found it, before its kind-specific fields are checked."""
+    """Who a resource is and where it was written."""
 
     kind: str
     form: Form
     name: str  # metadata.name (Kubernetes) or name (Universal)
     mesh: str
     namespace: str | None  # Kubernetes namespaced kinds only
-    labels: dict[str, str]
-    spec: Any  # the kind's own fields: `spec`, or the top-level fields of a Universal legacy kind
-    spec_path: Path  # where `spec` stands in the document, for locating fields
-    document: Document
-    creation_time: datetime | None = None
-    base_path: Path = ()  # where the resource itself stands: () or an item of a kubectl List
-
-    @property
-    def display_name(self) -> str:
-        return self.labels.get("kuma.io/display-name") or self.name
+    display_name: str  # label kuma.io/display-name, else the name (spec A10)
+    location: Location  # where the resource starts
+    creation_time_ns: int | None = None  # creationTime / metadata.creationTimestamp
 
     @property
     def ref(self) -> str:
@@ -64,17 +56,6 @@ class Source:
             return f"Mesh {self.name}"
         namespaced = f"{self.namespace}/{self.name}" if self.namespace else self.name
         return f"{self.kind} {self.mesh}/{namespaced}"
-
-    @property
-    def identity(self) -> tuple[str, str, str, str]:
-        return (self.kind, "" if self.kind == "Mesh" else self.mesh, self.namespace or "", self.name)
-
-    @property
-    def location(self) -> Location:
-        return self.document.locate(self.base_path)
-
-    def locate(self, relative: Path) -> Location:
-        return self.document.locate(self.spec_path + relative)
 
 
 class MTLSMode(enum.Enum):
@@ -94,16 +75,14 @@ class Mesh:
 @dataclass(frozen=True)
 class TargetRef:
     kind: str
-    name: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
-    proxy_types: tuple[str, ...] | None = None
+    name: str | None
+    tags: tuple[tuple[str, str], ...]
+    proxy_types: tuple[str, ...] | None
+    requires: tuple[tuple[str, str], ...]  # what an inbound or a client must carry (the checks say)
 
     def required_tags(self) -> dict[str, str]:
         """The tags an inbound (top level) or a client (`from`) must carry for this ref to match it."""
-        required = dict(self.tags)
-        if self.kind in ("MeshService", "MeshServiceSubset") and self.name is not None:
-            required["kuma.io/service"] = self.name
-        return required
+        return dict(self.requires)
 
 
 class Action(enum.Enum):

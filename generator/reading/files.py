@@ -17,8 +17,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic, Location, error
+from generator.diagnostics import Diagnostic, Location
 from generator.reading.documents import Document, parse_json_text, parse_text
+from generator.reading.rules import EMPTY_FILE, LIMITS, NOT_TEXT, TOP_LEVEL_LIST, UNREADABLE_FILE, refuse
 
 POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -41,7 +42,7 @@ class ReadResult:
 
 def read_inputs(paths: list[str]) -> ReadResult:
     result = ReadResult()
-    for source in _discover(paths, result.diagnostics):
+    for source in discover(paths, result.diagnostics):
         result.files.append(source)
         documents, problems = decode_file(source)
         result.documents.extend(documents)
@@ -51,32 +52,55 @@ def read_inputs(paths: list[str]) -> ReadResult:
 
 def decode_file(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
     at_start = Location(source.display, 1, 1)
-    if b"\x00" in source.data:
-        return [], [error(at_start, "not a text file (contains NUL bytes)")]
+    data, encoding = source.data, "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with a byte-order mark, which Kuma's YAML reader (go-yaml) accepts too.
+        encoding = "utf-16"
+    elif b"\x00" in data:
+        return [], [refuse(NOT_TEXT, at_start, "not a text file (contains NUL bytes)")]
     try:
-        text = source.data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = source.data[: exc.start].count(b"\n") + 1
-        column = exc.start - (source.data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return [], [error(Location(source.display, line, column), "not valid UTF-8 text")]
+        if encoding == "utf-16":
+            return [], [refuse(NOT_TEXT, at_start, "not valid UTF-16 text")]
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [], [refuse(NOT_TEXT, Location(source.display, line, column), "not valid UTF-8 text")]
     documents, problems = parse_text(source.display, text)
     if problems and source.display.endswith(".json"):
         # JSON allows tabs where YAML does not; fall back to the JSON parser before giving up.
         json_documents, json_problems = parse_json_text(source.display, text)
         if not json_problems:
             return json_documents, []
+    if len(documents) == 1 and isinstance(documents[0].value, list) and not problems:
+        # kumactl and kubectl refuse such a file; conftest checks each item as a document of its own,
+        # and so do the checks here, so that the file's every problem is reported in one run.
+        (listed,) = documents
+        problems = [
+            refuse(
+                TOP_LEVEL_LIST,
+                listed.locate(()),
+                "the top level of a manifest is a resource, not a list: separate resources with `---`, "
+                "or use a kubectl `kind: List`",
+            )
+        ]
+        return [listed.item(index) for index in range(len(listed.value))], problems
     if not documents and not problems:
-        return [], [error(at_start, "no resource in this file: it is empty, or only comments and empty documents")]
+        return [], [
+            refuse(EMPTY_FILE, at_start, "no resource in this file: it is empty, or only comments and empty documents")
+        ]
     return documents, problems
 
 
-def _discover(paths: list[str], diagnostics: list[Diagnostic]) -> list[SourceFile]:
+def discover(paths: list[str], diagnostics: list[Diagnostic]) -> list[SourceFile]:
     found: list[SourceFile] = []
     for raw in paths:
         if raw == STDIN:
             data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
-                diagnostics.append(error(Location("<stdin>", 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
+                diagnostics.append(
+                    refuse(LIMITS, Location("<stdin>", 1, 1), f"file larger than {MAX_FILE_BYTES} bytes")
+                )
             else:
                 found.append(SourceFile("<stdin>", "<stdin>", data))
             continue
@@ -89,9 +113,9 @@ def _discover(paths: list[str], diagnostics: list[Diagnostic]) -> list[SourceFil
         elif path.exists():
             _read_into(found, path, path.name, diagnostics)
         elif path.is_symlink():
-            diagnostics.append(error(_nowhere(path), "broken symbolic link or link loop"))
+            diagnostics.append(refuse(UNREADABLE_FILE, _nowhere(path), "broken symbolic link or link loop"))
         else:
-            diagnostics.append(error(Location(printable(raw), 0, 0), "no such file or directory"))
+            diagnostics.append(refuse(UNREADABLE_FILE, Location(printable(raw), 0, 0), "no such file or directory"))
     return found
 
 
@@ -102,13 +126,13 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
     def visit(directory: Path) -> None:
         real = os.path.realpath(directory)
         if real in visited:
-            diagnostics.append(error(_nowhere(directory), "directory link loop, not followed again"))
+            diagnostics.append(refuse(UNREADABLE_FILE, _nowhere(directory), "directory link loop, not followed again"))
             return
         visited.add(real)
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError as exc:
-            diagnostics.append(error(_nowhere(directory), f"cannot read directory: {exc.strerror}"))
+            diagnostics.append(refuse(UNREADABLE_FILE, _nowhere(directory), f"cannot read directory: {exc.strerror}"))
             return
         for entry in entries:
             child = Path(entry.path)
@@ -124,7 +148,7 @@ def _walk(root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
             elif entry.name.endswith(POLICY_SUFFIXES) and is_file:
                 files.append(child)
             elif entry.is_symlink() and not child.exists():
-                diagnostics.append(error(_nowhere(child), "broken symbolic link or link loop"))
+                diagnostics.append(refuse(UNREADABLE_FILE, _nowhere(child), "broken symbolic link or link loop"))
 
     visit(root)
     return files
@@ -135,7 +159,9 @@ def _read_into(found: list[SourceFile], path: Path, label: str, diagnostics: lis
     if printable(label) != label or display != _raw_display(path):
         # The bundle records where each input came from, as UTF-8 text.
         diagnostics.append(
-            error(Location(display, 0, 0), "file name is not valid UTF-8 text or has control characters")
+            refuse(
+                UNREADABLE_FILE, Location(display, 0, 0), "file name is not valid UTF-8 text or has control characters"
+            )
         )
         return
     try:
@@ -143,17 +169,17 @@ def _read_into(found: list[SourceFile], path: Path, label: str, diagnostics: lis
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
             status = os.fstat(file.fileno())
             if not stat.S_ISREG(status.st_mode):
-                diagnostics.append(error(Location(display, 0, 0), "not a regular file"))
+                diagnostics.append(refuse(UNREADABLE_FILE, Location(display, 0, 0), "not a regular file"))
                 return
             if status.st_size > MAX_FILE_BYTES:
-                diagnostics.append(error(Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
+                diagnostics.append(refuse(LIMITS, Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
                 return
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        diagnostics.append(error(Location(display, 1, 1), f"cannot read file: {exc.strerror}"))
+        diagnostics.append(refuse(UNREADABLE_FILE, Location(display, 1, 1), f"cannot read file: {exc.strerror}"))
         return
     if len(data) > MAX_FILE_BYTES:  # it grew while we read it
-        diagnostics.append(error(Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
+        diagnostics.append(refuse(LIMITS, Location(display, 1, 1), f"file larger than {MAX_FILE_BYTES} bytes"))
         return
     found.append(SourceFile(display, label, data))
 

@@ -19,11 +19,11 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tests.support import kuma_yaml
 from tests.support.forms import to_kubernetes
 from tests.support.tools import tool
 
@@ -32,7 +32,21 @@ POLICY = ROOT / "rego" / "checks"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DOCS = ROOT / "docs" / "checks"
 
-# Which namespace owns which ID prefix, and the rule (severity) each ID comes from.
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every check ID with its title, severity and namespace, as the checks define them."""
+    process = subprocess.run(
+        [tool("opa"), "eval", "--format", "raw", "--data", str(POLICY / "lib"), "data.checks.lib.catalogue"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    value: dict[str, dict[str, str]] = json.loads(process.stdout)
+    return value
+
+
+# Which namespace owns which ID prefix.
 NAMESPACES = {
     "RES": "checks.structure.resource",
     "MESH": "checks.structure.mesh",
@@ -93,11 +107,11 @@ def all_fixtures() -> list[Fixture]:
 
 def kubernetes_copy(fixture: Fixture, directory: Path) -> Path:
     """The fixture with every Universal document turned into its Kubernetes form."""
-    documents = [document for document in yaml.safe_load_all(fixture.path.read_text()) if document is not None]
+    documents = [document for document in kuma_yaml.load_all(fixture.path.read_text()) if document is not None]
     converted = [to_kubernetes(document) if isinstance(document, dict) else document for document in documents]
     target = directory / fixture.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump_all(converted, sort_keys=False))
+    target.write_text(kuma_yaml.dump_all(converted))
     return target
 
 

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tests.support import kuma_yaml
 from tests.support.forms import to_kubernetes
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -45,13 +44,13 @@ class Scenario:
         resources = self.resources
         if self.form == "kubernetes":
             resources = [to_kubernetes(resource) for resource in resources]
-        return yaml.safe_dump_all(resources, sort_keys=False)
+        return kuma_yaml.dump_all(resources)
 
 
 def load_scenarios(folder: str) -> list[Scenario]:
     scenarios = []
     for path in sorted((SCENARIOS / folder).glob("*.yaml")):
-        content = yaml.safe_load(path.read_text())
+        content = kuma_yaml.load(path.read_text())
         for form in content.get("forms", ["universal", "kubernetes"]):
             scenarios.append(
                 Scenario(path, form, content.get("description", ""), content["resources"], content["checks"])

@@ -26,7 +26,8 @@ TAG_VALUES = {"version": ["v1", "v2"], "env": ["dev", "prod"], "team": ["x", "y"
 ZONES = ["z1", "z2"]
 WORKLOAD_NAMESPACES = ["ns-a", "ns-b"]
 K8S_NAMESPACES = [None, "kuma-system", "kong-mesh-system", *WORKLOAD_NAMESPACES]
-POLICY_NAMES = ["a", "b", "c", "allow", "Zed", "a-1"]
+POLICY_NAMES = ["a", "b", "c", "allow", "zed", "a-1"]  # Kuma's names are RFC 1123 subdomains
+DISPLAY_NAMES = [*POLICY_NAMES, "Zed"]  # a display-name label may sort before them all
 CREATION_TIMES = [None, "2024-01-01T00:00:00Z", "2025-06-01T00:00:00Z"]
 ACTIONS = ["Allow", "Deny", "AllowWithShadowDeny"]
 
@@ -151,7 +152,7 @@ def placement(draw: st.DrawFn) -> dict[str, Any]:
     if zone is not None:
         labels["kuma.io/zone"] = zone
     if draw(rarely(3)):
-        labels["kuma.io/display-name"] = draw(st.sampled_from(POLICY_NAMES))
+        labels["kuma.io/display-name"] = draw(st.sampled_from(DISPLAY_NAMES))
     if draw(rarely(24)):
         labels["kuma.io/effect"] = "shadow"
     namespace = draw(st.sampled_from(K8S_NAMESPACES)) if form == "kubernetes" else None

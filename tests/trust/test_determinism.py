@@ -15,12 +15,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
 from generator.bundle import DATA_PATH
+from tests.support import kuma_yaml
 from tests.trust.keys import key_pair
 from tests.trust.strategies import Resource, policy_sets
 
@@ -38,13 +38,13 @@ def policy_tree(folder: Path, order: list[int] | None = None) -> Path:
     }
     for scenario in SCENARIOS:
         mesh = scenario.split("/")[1]
-        resources = yaml.safe_load((ROOT / "tests" / "scenarios" / f"{scenario}.yaml").read_text())["resources"]
+        resources = kuma_yaml.load((ROOT / "tests" / "scenarios" / f"{scenario}.yaml").read_text())["resources"]
         for resource in resources:
             if resource["type"] == "Mesh":
                 resource["name"] = mesh
             else:
                 resource["mesh"] = mesh
-        files[f"scenarios/{mesh}.yaml"] = yaml.safe_dump_all(resources, sort_keys=False)
+        files[f"scenarios/{mesh}.yaml"] = kuma_yaml.dump_all(resources)
     names = sorted(files)
     for index in order or range(len(names)):
         path = folder / "policies" / names[index]
@@ -134,9 +134,9 @@ def test_the_same_resources_compile_to_the_same_data_however_they_are_spread(
                 if not chunk:
                     continue
                 if data.draw(st.booleans()) and all("kind" in resource for resource in chunk):
-                    text = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": chunk})
+                    text = kuma_yaml.dump({"apiVersion": "v1", "kind": "List", "items": chunk})
                 else:
-                    text = yaml.safe_dump_all(chunk)
+                    text = kuma_yaml.dump_all(chunk)
                 (folder / f"{data.draw(st.sampled_from('abcdefgh'))}{part}.yaml").write_text(text)
             result = build([str(folder)])
         assert result.bundle is not None, [str(d) for d in result.errors]

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
 from tests.reference_model import decide, disagreements
+from tests.support import kuma_yaml
 from tests.support.decisions import check_input
 from tests.support.opa import OpaServer
 from tests.trust.strategies import Check, Resource, checks, policy_sets
@@ -69,7 +69,7 @@ def report() -> Iterator[None]:
 
 
 def disagreements_with_opa(resources: list[Resource], requests: list[Check]) -> list[str]:
-    text = yaml.safe_dump_all(resources, sort_keys=False)
+    text = kuma_yaml.dump_all(resources)
     with tempfile.TemporaryDirectory() as folder:
         policies = Path(folder) / "policies"
         policies.mkdir()

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.reference_model import decide
+from tests.support import kuma_yaml
 from tests.support.scenarios import Scenario, load_scenarios
 
 SCENARIOS = load_scenarios("inbound") + load_scenarios("outbound")
@@ -35,7 +35,7 @@ def expectation_problems(resources: list[Any], check: dict[str, Any]) -> list[st
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.id for scenario in SCENARIOS])
 def test_the_model_decides_every_scenario_as_written(scenario: Scenario) -> None:
-    resources = list(yaml.safe_load_all(scenario.policy_yaml()))
+    resources = kuma_yaml.load_all(scenario.policy_yaml())
     failures = [
         f"{check['name']}: {'; '.join(problems)}"
         for check in scenario.checks

@@ -157,9 +157,12 @@ TRICKY_YAML = '"line\\Lsep <b>&amp; \\"quoted\\" back\\\\slash \\b\\f\\x01 é �
 
 
 def test_the_signature_lists_every_file_with_the_digest_opa_itself_computes(tmp_path: Path) -> None:
-    # Strings that Python's and Go's JSON encoders write differently, in data.json (a policy name)
-    # and in .manifest (an input file name): the digests are over OPA's canonical form regardless.
-    policies = POLICIES_B.replace("name: allow-all", f"name: {TRICKY_YAML}")
+    # Strings that Python's and Go's JSON encoders write differently, in data.json (a policy's display
+    # name; its name must be an RFC 1123 subdomain) and in .manifest (an input file name): the digests
+    # are over OPA's canonical form regardless.
+    policies = POLICIES_B.replace(
+        "name: allow-all", f"name: allow-all\nlabels: {{kuma.io/display-name: {TRICKY_YAML}}}"
+    )
     folder = tmp_path / "in"
     built(folder, policies, "pölicies €\u2028.yaml")
     private, _ = key_pair("ES256").write(tmp_path, "es256")

@@ -17,155 +17,210 @@ es_tls_fields := {
 	"skipHostnameVerification",
 }
 
-es_problems(r) := union({
-	object_problems("ES007", spec_root(r), r.spec),
-	unknown_problems("ES007", spec_root(r), r.spec, {"networking", "tags"}),
-	es_networking_problems(networking),
-	string_map_problems("ES007", "tags", tags),
-	es_tag_problems(string_items(tags)),
-	es_service_problems(string_items(tags), networking),
-}) if {
-	networking := object.get(as_object(r.spec), "networking", null)
-	tags := object.get(as_object(r.spec), "tags", null)
+es_data_source_fields := {"secret", "file", "inline", "inlineString"}
+
+es_protocols := ["grpc", "http", "http2", "kafka", "tcp"]
+
+# core_meta.ParseProtocol knows tls too, though the hint does not list it.
+es_accepted_protocols := {"grpc", "http", "http2", "kafka", "tcp", "tls"}
+
+ess := suspects_of.ExternalService
+
+es_problems contains resource_finding(r, type_problem("ES007", r.spec_at, r.spec, "object")) if {
+	some r in ess
+	not is_null(r.spec)
+	not is_object(r.spec)
 }
 
-es_networking_problems(null) := {problem("ES001", "networking", "should have networking")}
-
-es_networking_problems(networking) := union({
-	object_problems("ES007", "networking", networking),
-	unknown_problems("ES007", "networking", networking, es_networking_fields),
-	string_problems("ES007", "networking.address", address),
-	address_problems("networking.address", as_string(address)),
-	boolean_problems(
-		"ES007", "networking.disableHostDNSEntry",
-		object.get(as_object(networking), "disableHostDNSEntry", null),
-	),
-	es_tls_problems(object.get(as_object(networking), "tls", null)),
-}) if {
-	networking != null
-	address := object.get(as_object(networking), "address", null)
+es_problems contains resource_finding(r, problem("ES007", array.concat(r.spec_at, [name]), "unknown field")) if {
+	some r in ess
+	is_object(r.spec)
+	some name, _ in r.spec
+	not name in {"networking", "tags"}
 }
 
-address_problems(at, "") := {problem("ES002", at, "address can't be empty")}
+es_networking(r) := object.get(as_object(r.spec), "networking", null)
 
-address_problems(at, address) := union({
-	{problem("ES002", at, "unable to parse address") | not split_host_port(address)},
-	{problem("ES002", at, "address has to be a valid IP address or a domain name") |
-		not is_ip(host)
-		not is_dns_name(host)
+es_problems contains resource_finding(
+	r,
+	problem("ES001", array.concat(r.spec_at, ["networking"]), "should have networking"),
+) if {
+	some r in ess
+	is_null(es_networking(r))
+}
+
+es_networkings := [[r, array.concat(r.spec_at, ["networking"]), es_networking(r)] |
+	some r in ess
+	not is_null(es_networking(r))
+]
+
+es_problems contains resource_finding(r, type_problem("ES007", at, networking, "object")) if {
+	some [r, at, networking] in es_networkings
+	not is_object(networking)
+}
+
+es_problems contains resource_finding(r, problem("ES007", array.concat(at, [name]), "unknown field")) if {
+	some [r, at, networking] in es_networkings
+	is_object(networking)
+	some name, _ in networking
+	not name in es_networking_fields
+}
+
+es_problems contains resource_finding(r, type_problem("ES007", array.concat(at, ["address"]), address, "string")) if {
+	some [r, at, networking] in es_networkings
+	address := networking.address
+	not is_null(address)
+	not is_string(address)
+}
+
+es_problems contains resource_finding(
+	r,
+	type_problem("ES007", array.concat(at, ["disableHostDNSEntry"]), value, "boolean"),
+) if {
+	some [r, at, networking] in es_networkings
+	value := networking.disableHostDNSEntry
+	not is_null(value)
+	not is_boolean(value)
+}
+
+es_problems contains resource_finding(r, problem("ES002", array.concat(at, ["address"]), message)) if {
+	some [r, at, networking] in es_networkings
+	some message in address_errors(as_string(object.get(as_object(networking), "address", null)))
+}
+
+# validateExternalServiceAddress: an empty address stops there; otherwise every check runs, on
+# the parts net.SplitHostPort found (none when it failed).
+address_errors("") := {"address can't be empty"}
+
+address_errors(address) := union({
+	{"unable to parse address" | not split_host_port(address)},
+	{"address has to be a valid IP address or a domain name" |
+		[host, _] := host_port(address)
+		not valid_host(host)
 	},
-	{problem("ES002", at, "unable to parse port in address") | not parsable_port(port)},
-	{problem("ES002", at, "port must be in the range [1, 65535]") | not valid_port(port)},
+	{"unable to parse port in address" |
+		[_, port] := host_port(address)
+		not parsable_port(port)
+	},
+	{"port must be in the range [1, 65535]" |
+		[_, port] := host_port(address)
+		not valid_port_text(port)
+	},
 }) if {
 	address != ""
-	[host, port] := host_port(address)
-}
-
-# Go's net.SplitHostPort; both parts are "" when it fails.
-split_host_port(address) := [parts[1], parts[2]] if {
-	parts := regex.find_all_string_submatch_n(`^\[([^\[\]]*)\]:([^:\[\]]*)$`, address, 1)[0]
-} else := [parts[1], parts[2]] if {
-	parts := regex.find_all_string_submatch_n(`^([^:\[\]]*):([^:\[\]]*)$`, address, 1)[0]
 }
 
 host_port(address) := parts if {
 	parts := split_host_port(address)
 } else := ["", ""]
 
-# strconv.ParseUint(port, 10, 32), then the range check Kuma applies to the result.
-parsable_port(port) if {
-	regex.match(`^[0-9]+$`, port)
-	to_number(port) <= 4294967295
+valid_host(host) if is_ip(host)
+
+valid_host(host) if is_dns_name(host)
+
+es_tls := [[r, array.concat(at, ["tls"]), networking.tls] |
+	some [r, at, networking] in es_networkings
+	not is_null(networking.tls)
+]
+
+es_problems contains resource_finding(r, type_problem("ES007", at, tls, "object")) if {
+	some [r, at, tls] in es_tls
+	not is_object(tls)
 }
 
-valid_port(port) if {
-	parsable_port(port)
-	to_number(port) >= 1
-	to_number(port) <= 65535
+es_problems contains resource_finding(r, problem("ES007", array.concat(at, [name]), "unknown field")) if {
+	some [r, at, tls] in es_tls
+	is_object(tls)
+	some name, _ in tls
+	not name in es_tls_fields
 }
 
-# govalidator.IsIP: Go's net.ParseIP.
-# (An IPv6 address takes a /32 prefix as well as an IPv4 one.)
-is_ip(value) if net.cidr_is_valid(concat("", [value, "/32"]))
-
-# govalidator.IsDNSName.
-is_dns_name(value) if {
-	value != ""
-	count(replace(value, ".", "")) <= 255
-	not is_ip(value)
-	regex.match(`^([a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62}){1}(\.[a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62})*[\._]?$`, value)
+es_problems contains resource_finding(r, type_problem("ES007", array.concat(at, [flag]), value, "boolean")) if {
+	some [r, at, tls] in es_tls
+	some flag in ["enabled", "allowRenegotiation", "skipHostnameVerification"]
+	value := tls[flag]
+	not is_null(value)
+	not is_boolean(value)
 }
 
-es_tls_problems(tls) := union({
-	object_problems("ES007", "networking.tls", tls),
-	unknown_problems("ES007", "networking.tls", tls, es_tls_fields),
-	{p |
-		some flag in ["enabled", "allowRenegotiation", "skipHostnameVerification"]
-		some p in boolean_problems("ES007", at_field("networking.tls", flag), object.get(as_object(tls), flag, null))
-	},
-	string_problems("ES007", "networking.tls.serverName", server_name),
-	{problem("ES006", "networking.tls.serverName", "cannot be empty") | server_name == ""},
-	{p |
-		some source in ["caCert", "clientCert", "clientKey"]
-		some p in data_source_problems(at_field("networking.tls", source), object.get(as_object(tls), source, null))
-	},
-}) if {
-	server_name := object.get(as_object(tls), "serverName", null)
+es_problems contains resource_finding(
+	r,
+	type_problem("ES007", array.concat(at, ["serverName"]), tls.serverName, "string"),
+) if {
+	some [r, at, tls] in es_tls
+	not is_null(tls.serverName)
+	not is_string(tls.serverName)
+}
+
+es_problems contains resource_finding(r, problem("ES006", array.concat(at, ["serverName"]), "cannot be empty")) if {
+	some [r, at, tls] in es_tls
+	tls.serverName == ""
+}
+
+es_data_sources := [[r, array.concat(at, [name]), tls[name]] |
+	some [r, at, tls] in es_tls
+	some name in ["caCert", "clientCert", "clientKey"]
+	not is_null(tls[name])
+]
+
+es_problems contains resource_finding(r, type_problem("ES007", at, source, "object")) if {
+	some [r, at, source] in es_data_sources
+	not is_object(source)
+}
+
+es_problems contains resource_finding(r, problem("ES007", array.concat(at, [name]), "unknown field")) if {
+	some [r, at, source] in es_data_sources
+	is_object(source)
+	some name, _ in source
+	not name in es_data_source_fields
 }
 
 # system.ValidateDataSource: a data source that is present must say where the data is.
-data_source_problems(_, null) := set()
-
-data_source_problems(at, source) := union({
-	object_problems("ES007", at, source),
-	unknown_problems("ES007", at, source, {"secret", "file", "inline", "inlineString"}),
-	{problem("ES006", at, "data source cannot be empty") |
-		every key in ["secret", "file", "inline", "inlineString"] {
-			not truthy(object.get(as_object(source), key, null))
-		}
-	},
-}) if {
-	source != null
+es_problems contains resource_finding(r, problem("ES006", at, "data source cannot be empty")) if {
+	some [r, at, source] in es_data_sources
+	every name in es_data_source_fields {
+		not truthy(object.get(as_object(source), name, null))
+	}
 }
 
-es_protocols := ["grpc", "http", "http2", "kafka", "tcp"]
+es_tags(r) := object.get(as_object(r.spec), "tags", null)
+
+es_problems contains resource_finding(r, finding) if {
+	some r in ess
+	some finding in string_map_type_problems("ES007", array.concat(r.spec_at, ["tags"]), es_tags(r))
+}
 
 # ValidateTags with RequireService and the protocol check; values may not contain "/" or be "*".
-es_tag_problems(tags) := union({
-	{problem("ES003", "tags", `mandatory tag "kuma.io/service" is missing`) | not has_key(tags, "kuma.io/service")},
-	{problem(
-		"ES004", at_key("tags", "kuma.io/protocol"),
-		sprintf(
-			`tag "kuma.io/protocol" has an invalid value "%s". Allowed values: %s`,
-			[protocol, concat(", ", es_protocols)],
-		),
-	) |
-		protocol := tags["kuma.io/protocol"]
-		not lower(protocol) in {"grpc", "http", "http2", "kafka", "tcp", "tls"}
-	},
-	{p |
-		some key, value in tags
-		some p in es_one_tag_problems(key, value)
-	},
-})
+es_problems contains resource_finding(
+	r,
+	problem("ES003", array.concat(r.spec_at, ["tags"]), `mandatory tag "kuma.io/service" is missing`),
+) if {
+	some r in ess
+	not "kuma.io/service" in object.keys(string_items(es_tags(r)))
+}
 
-es_one_tag_problems(key, value) := union({
-	{problem("ES003", "tags", "tag name must be non-empty") | key == ""},
-	{problem("ES003", at_key("tags", key), messages.tag_name) |
-		not regex.match(`^[a-zA-Z0-9.\-_:/]*$`, key)
-	},
-	{problem("ES003", at_key("tags", key), "tag value must be non-empty") | value == ""},
-	{problem("ES003", at_key("tags", key), messages.tag_value) |
-		not regex.match(`^[a-zA-Z0-9.\-_:]*$`, value)
-	},
-})
+es_problems contains resource_finding(r, problem("ES003", error_at, message)) if {
+	some r in ess
+	some name, value in string_items(es_tags(r))
+	some [error_at, message] in tag_errors(array.concat(r.spec_at, ["tags"]), name, value, false)
+}
 
-es_service_problems(tags, networking) := {problem(
-	"ES005", at_key("tags", "kuma.io/service"),
-	"cannot be the same as networking.address",
-) |
-	service := tags["kuma.io/service"]
+es_problems contains resource_finding(r, problem("ES004", at, message)) if {
+	some r in ess
+	protocol := string_items(es_tags(r))["kuma.io/protocol"]
+	not lower(protocol) in es_accepted_protocols
+	at := array.concat(r.spec_at, ["tags", key("kuma.io/protocol")])
+	message := sprintf(
+		`tag "kuma.io/protocol" has an invalid value "%s". Allowed values: %s`,
+		[protocol, concat(", ", es_protocols)],
+	)
+}
+
+es_problems contains resource_finding(r, problem("ES005", at, "cannot be the same as networking.address")) if {
+	some r in ess
+	service := string_items(es_tags(r))["kuma.io/service"]
 	service != ""
-	[host, _] := split_host_port(as_string(object.get(as_object(networking), "address", null)))
+	[host, _] := split_host_port(as_string(object.get(as_object(es_networking(r)), "address", null)))
 	host == service
+	at := array.concat(r.spec_at, ["tags", key("kuma.io/service")])
 }

@@ -1,125 +1,63 @@
 package checks.lib_test
 
-import data.checks.lib
-
-test_valid_external_service if {
-	ids(`
-type: ExternalService
-name: e
-tags: {kuma.io/service: e, kuma.io/protocol: TLS}
-networking:
-  address: "10.0.0.1:80"
-  disableHostDNSEntry: true
-  tls: {enabled: true, caCert: {secret: ca}}
-`) == set()
-}
-
-test_networking if {
-	texts(`{type: ExternalService, name: e, tags: {kuma.io/service: e}}`) == {
-		"Mesh -: networking: should have networking",
-	}
-	texts(`
-type: ExternalService
-name: e
-tags: {kuma.io/service: e}
-networking: {address: 5, other: 1, disableHostDNSEntry: x}
-`) == {
-		"Mesh -: networking.address: must be of type string, got integer",
-		"Mesh -: networking.address: address can't be empty",
-		"Mesh -: networking.other: unknown field",
-		"Mesh -: networking.disableHostDNSEntry: must be of type boolean, got string",
-	}
-	texts(`{type: ExternalService, name: e, tags: {kuma.io/service: e}, networking: []}`) == {
-		"Mesh -: networking: must be of type object, got array",
-		"Mesh -: networking.address: address can't be empty",
-	}
-}
+es(networking, tags) := concat("", ["type: ExternalService\nname: es\nmesh: default\ntags: ", tags, "\nnetworking: ", networking, "\n"])
 
 test_addresses if {
-	lib.split_host_port("a:1") == ["a", "1"]
-	lib.split_host_port("[::1]:80") == ["::1", "80"]
-	lib.split_host_port("a:") == ["a", ""]
-	not lib.split_host_port("a")
-	not lib.split_host_port("a:b:c")
-	not lib.split_host_port("[a]b:1")
-	lib.address_problems("x", "a.b:8080") == set()
-	lib.address_problems("x", "a") == {
-		lib.problem("ES002", "x", "unable to parse address"),
-		lib.problem("ES002", "x", "address has to be a valid IP address or a domain name"),
-		lib.problem("ES002", "x", "unable to parse port in address"),
-		lib.problem("ES002", "x", "port must be in the range [1, 65535]"),
+	messages([mesh, es(`{address: "example.com"}`, `{kuma.io/service: s}`)]) == {
+		"networking.address: unable to parse address",
+		"networking.address: address has to be a valid IP address or a domain name",
+		"networking.address: unable to parse port in address",
+		"networking.address: port must be in the range [1, 65535]",
 	}
-	lib.address_problems("x", "a.b:99999999999") == {
-		lib.problem("ES002", "x", "unable to parse port in address"),
-		lib.problem("ES002", "x", "port must be in the range [1, 65535]"),
+	messages([mesh, es(`{address: "example.com:99999"}`, `{kuma.io/service: s}`)]) == {"networking.address: port must be in the range [1, 65535]"}
+	messages([mesh, es(`{address: "example.com:4294967296"}`, `{kuma.io/service: s}`)]) == {
+		"networking.address: unable to parse port in address",
+		"networking.address: port must be in the range [1, 65535]",
 	}
-	lib.address_problems("x", "a.b:0") == {lib.problem("ES002", "x", "port must be in the range [1, 65535]")}
-	lib.address_problems("x", "a..b:1") == {
-		lib.problem("ES002", "x", "address has to be a valid IP address or a domain name"),
-	}
-}
-
-test_ip_and_dns_names if {
-	lib.is_ip("10.0.0.1")
-	lib.is_ip("2001:db8::1")
-	not lib.is_ip("10.0.0.256")
-	not lib.is_ip("10.0.0.0/8")
-	lib.is_dns_name("api.example.com")
-	lib.is_dns_name("under_score.example.com.")
-	not lib.is_dns_name("")
-	not lib.is_dns_name("10.0.0.1")
-	not lib.is_dns_name("-lead.example.com")
-	not lib.is_dns_name("hello@world")
+	messages([mesh, es(`{address: ""}`, `{kuma.io/service: s}`)]) == {"networking.address: address can't be empty"}
+	found([mesh, es(`{address: "[::1]:80"}`, `{kuma.io/service: s}`)]) == set()
+	found([mesh, es(`{address: "[fe80::1%eth0]:80"}`, `{kuma.io/service: s}`)]) == {["ES002", "networking.address"]}
+	found([mesh, es(`{address: "exa_mple.com.:80"}`, `{kuma.io/service: s}`)]) == set()
 }
 
 test_tags_and_protocol if {
-	texts(`
-type: ExternalService
-name: e
-tags: {kuma.io/protocol: udp, "": x, "a b": y, v: "", w: a/b, n: 1}
-networking: {address: "a.b:1"}
-`) == {
-		`Mesh -: tags: mandatory tag "kuma.io/service" is missing`,
-		concat("", [
-			`Mesh -: tags["kuma.io/protocol"]: tag "kuma.io/protocol" has an invalid value "udp". `,
-			"Allowed values: grpc, http, http2, kafka, tcp",
-		]),
-		"Mesh -: tags: tag name must be non-empty",
-		concat("", [`Mesh -: tags["a b"]: `, lib.messages.tag_name]),
-		`Mesh -: tags["v"]: tag value must be non-empty`,
-		concat("", [`Mesh -: tags["w"]: `, lib.messages.tag_value]),
-		`Mesh -: tags["n"]: must be of type string, got integer`,
+	found([mesh, es(`{address: "a.com:80"}`, `{kuma.io/protocol: udp, "": x, v: "a/b", n: 1}`)]) == {
+		["ES003", "tags"],
+		["ES004", `tags["kuma.io/protocol"]`],
+		["ES003", `tags["v"]`],
+		["ES007", `tags["n"]`],
 	}
+	found([mesh, es(`{address: "a.com:80"}`, `{kuma.io/service: a.com}`)]) == {["ES005", `tags["kuma.io/service"]`]}
+	found([mesh, es(`{address: "a.com:80"}`, `{kuma.io/service: s, kuma.io/protocol: TLS}`)]) == set()
+	found([mesh, es(`{address: "a.com:80"}`, `[x]`)]) == {["ES007", "tags"], ["ES003", "tags"]}
 }
 
-test_service_equal_to_host if {
-	texts(`{type: ExternalService, name: e, tags: {kuma.io/service: a.b}, networking: {address: "a.b:1"}}`) == {
-		`Mesh -: tags["kuma.io/service"]: cannot be the same as networking.address`,
+test_networking_and_tls if {
+	found([mesh, `{type: ExternalService, name: es, mesh: default, tags: {kuma.io/service: s}}`]) == {["ES001", "networking"]}
+	found([mesh, es(`{address: 80, disableHostDNSEntry: "no", dns: 1, tls: {enabled: "yes", serverName: "", caCert: {}, clientCert: x, clientKey: {inline: x, extra: 1}, sni: 1}}`, `{kuma.io/service: s}`)]) == {
+		["ES007", "networking.address"],
+		["ES002", "networking.address"],
+		["ES007", "networking.disableHostDNSEntry"],
+		["ES007", "networking.dns"],
+		["ES007", "networking.tls.enabled"],
+		["ES006", "networking.tls.serverName"],
+		["ES006", "networking.tls.caCert"],
+		["ES007", "networking.tls.clientCert"],
+		["ES006", "networking.tls.clientCert"],
+		["ES007", "networking.tls.clientKey.extra"],
+		["ES007", "networking.tls.sni"],
 	}
+	found([mesh, es(`{address: "a.com:80", tls: x}`, `{kuma.io/service: s}`)]) == {["ES007", "networking.tls"]}
+	found([mesh, es(`{address: "a.com:80", tls: {serverName: 3}}`, `{kuma.io/service: s}`)]) == {["ES007", "networking.tls.serverName"]}
+	found([mesh, `{apiVersion: kuma.io/v1alpha1, kind: ExternalService, mesh: default, metadata: {name: es}, spec: x}`]) == {
+		["ES007", "spec"],
+		["ES001", "networking"],
+		["ES003", "tags"],
+	}
+	found([mesh, `{type: ExternalService, name: es, mesh: default, tags: {kuma.io/service: s}, networking: {address: "a:1"}, other: 1}`]) == {["ES007", "other"]}
 }
 
-test_tls if {
-	texts(`
-type: ExternalService
-name: e
-tags: {kuma.io/service: e}
-networking:
-  address: "a.b:1"
-  tls:
-    serverName: ""
-    caCert: {inline: ""}
-    clientCert: 1
-    clientKey: {path: x}
-    allowRenegotiation: 1
-    x: 1
-`) == {
-		"Mesh -: networking.tls.serverName: cannot be empty",
-		"Mesh -: networking.tls.caCert: data source cannot be empty",
-		"Mesh -: networking.tls.clientCert: must be of type object, got integer",
-		"Mesh -: networking.tls.clientCert: data source cannot be empty",
-		"Mesh -: networking.tls.clientKey.path: unknown field",
-		"Mesh -: networking.tls.clientKey: data source cannot be empty",
-		"Mesh -: networking.tls.allowRenegotiation: must be of type boolean, got integer",
-		"Mesh -: networking.tls.x: unknown field",
-	}
+test_the_model_of_an_external_service if {
+	[m] := [m | some m in models([mesh, es(`{address: "HTTPbin.org:443"}`, `{kuma.io/service: httpbin}`)]); m.kind == "ExternalService"]
+	[m.host, m.port, m.tags] == ["httpbin.org", 443, {"kuma.io/service": "httpbin"}]
 }

@@ -1,34 +1,42 @@
-# Helpers of the library's unit tests: YAML text in, resources and problems out.
+# Helpers of the library's unit tests: YAML documents in, findings out, the way gen-bundle asks.
+# Every helper runs the checks twice, with and without the fast path (clean.rego), and only
+# answers when both agree, so each test also pins that the fast path hides nothing.
 package checks.lib_test
 
 import data.checks.lib
 
-doc(text) := {"file": "", "document": 1, "value": yaml.unmarshal(text)}
+documents(texts) := [{"file": "t.yaml", "file_index": 0, "document": i + 1, "value": yaml.unmarshal(text)} |
+	some i, text in texts
+]
 
-resources_of(text) := lib.document_resources(doc(text))
+request(texts, settings) := {"gen_bundle": {"documents": documents(texts), "combined": true, "settings": settings}}
 
-the_resource(text) := r if {
-	some r in resources_of(text)
+report(texts) := fast if {
+	fast := lib.report with input as request(texts, {})
+	exhaustive := lib.report with input as request(texts, {"exhaustive": true})
+	fast.models == exhaustive.models
 }
 
-ids(text) := {p.id |
-	some r in resources_of(text)
-	some p in lib.problems(r)
+# The findings, as the same set with and without the fast path.
+findings(texts) := fast if {
+	fast := lib.all_findings with input as request(texts, {})
+	exhaustive := lib.all_findings with input as request(texts, {"exhaustive": true})
+	fast == exhaustive
 }
 
-messages(text) := {lib.message(r, p.field, p.message) |
-	some r in resources_of(text)
-	some p in lib.problems(r)
+# [id, field] of every finding of the documents.
+found(texts) := {[f.problem.id, lib.finding_field(f)] | some f in findings(texts)}
+
+# The IDs found.
+ids(texts) := {f.problem.id | some f in findings(texts)}
+
+# "<field>: <message>" of every finding, for the tests that pin the wording.
+messages(texts) := {concat(": ", [part | some part in [lib.finding_field(f), f.problem.message]; part != ""]) |
+	some f in findings(texts)
 }
 
-# [id, field] of every problem: enough where the message is asserted elsewhere.
-found(text) := {[p.id, p.field] |
-	some r in resources_of(text)
-	some p in lib.problems(r)
-}
+models(texts) := report(texts).models
 
-# field: message, without the resource.
-texts(text) := {lib.message({"kind": "Mesh", "name": "-"}, p.field, p.message) |
-	some r in resources_of(text)
-	some p in lib.problems(r)
-}
+mesh := `type: Mesh
+name: default
+mtls: {enabledBackend: ca, backends: [{name: ca, type: builtin}]}`

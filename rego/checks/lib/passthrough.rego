@@ -1,107 +1,165 @@
-# MeshPassthrough: Kuma's validation (v2.14.3, spec B §8.2; paths under
-# spec.default.appendMatch[i]) plus what spec A8 adds: a bare "*" and more than one wildcard label
-# are refused too.
+# MeshPassthrough: Kuma's validation (v2.14.3, spec B §8.2; paths under spec.default.appendMatch[i])
+# plus what spec A8 adds: a bare "*" and more than one wildcard label are refused too.
 #
 # MPT001 port, MPT002 one port with different L7 protocols, MPT003 a value twice for one port and
-# protocol, MPT004 protocol, MPT005 IP / CIDR value, MPT006 Domain rules, MPT007 match type,
-# MPT008 wildcards Kuma accepts but gen-bundle refuses (A8), MPT009 types, unknown fields and
+# protocol, MPT004 protocol, MPT005 IP / CIDR value, MPT006 Domain rules, MPT007 match type, MPT008
+# wildcards Kuma accepts but gen-bundle refuses (A8), MPT009 types, unknown fields and
 # passthroughMode. targetRef problems are TREF* (target_ref.rego).
 package checks.lib
 
 passthrough_kinds := ["Mesh", "MeshSubset", "Dataplane"]
 
+passthrough_modes := ["All", "Matched", "None"]
+
 match_protocols := ["tcp", "tls", "grpc", "http", "http2", "mysql"]
 
 layer7_protocols := {"grpc", "http", "http2"}
 
-passthrough_problems(spec) := union({
-	object_problems("MPT009", "spec", spec),
-	unknown_problems("MPT009", "spec", spec, {"targetRef", "default"}),
-	target_ref_problems(
-		"spec.targetRef", object.get(as_object(spec), "targetRef", null),
-		{"kinds": passthrough_kinds, "default_mesh": true, "inbound": false},
-	),
-	object_problems("MPT009", "spec.default", conf),
-	unknown_problems("MPT009", "spec.default", conf, {"passthroughMode", "appendMatch"}),
-	enum_problems(
-		"MPT009", "MPT009", "spec.default.passthroughMode",
-		object.get(as_object(conf), "passthroughMode", "Matched"), ["All", "Matched", "None"],
-	),
-	array_problems("MPT009", "spec.default.appendMatch", matches),
-	append_match_problems(matches),
-}) if {
-	conf := object.get(as_object(spec), "default", null)
-	matches := object.get(as_object(conf), "appendMatch", null)
+passthroughs := suspects_of.MeshPassthrough
+
+passthrough_specs := [[r, r.spec] | some r in passthroughs; is_object(r.spec)]
+
+passthrough_problems contains resource_finding(r, type_problem("MPT009", ["spec"], r.spec, "object")) if {
+	some r in passthroughs
+	not is_null(r.spec)
+	not is_object(r.spec)
 }
 
-append_match_problems(matches) := {p |
-	normalised := [normalise_match(m) | some m in as_array(matches)]
-	some i, raw in as_array(matches)
-	some p in match_problems_at(at_index("spec.default.appendMatch", i), i, raw, normalised)
+passthrough_problems contains resource_finding(r, problem("MPT009", ["spec", name], "unknown field")) if {
+	some [r, spec] in passthrough_specs
+	some name, _ in spec
+	not name in {"targetRef", "default"}
 }
 
-# A match with the schema default applied (protocol tcp) and wrong types counted as absent.
+passthrough_top_refs := [{
+	"r": r,
+	"at": ["spec", "targetRef"],
+	"ref": object.get(spec, "targetRef", null),
+	"kinds": passthrough_kinds,
+	"absent_means_mesh": true,
+	"inbound": false,
+} |
+	some [r, spec] in passthrough_specs
+]
+
+passthrough_confs := [[r, conf] | some [r, spec] in passthrough_specs; conf := spec.default; not is_null(conf)]
+
+passthrough_problems contains resource_finding(r, type_problem("MPT009", ["spec", "default"], conf, "object")) if {
+	some [r, conf] in passthrough_confs
+	not is_object(conf)
+}
+
+passthrough_problems contains resource_finding(r, problem("MPT009", ["spec", "default", name], "unknown field")) if {
+	some [r, conf] in passthrough_confs
+	is_object(conf)
+	some name, _ in conf
+	not name in {"passthroughMode", "appendMatch"}
+}
+
+passthrough_problems contains resource_finding(r, mode_value_problem(conf.passthroughMode)) if {
+	some [r, conf] in passthrough_confs
+	not is_null(conf.passthroughMode)
+	not conf.passthroughMode in passthrough_modes
+}
+
+mode_value_problem(mode) := type_problem("MPT009", ["spec", "default", "passthroughMode"], mode, "string") if {
+	not is_string(mode)
+} else := problem("MPT009", ["spec", "default", "passthroughMode"], unsupported_value(mode, passthrough_modes))
+
+passthrough_problems contains resource_finding(
+	r,
+	type_problem("MPT009", ["spec", "default", "appendMatch"], list, "array"),
+) if {
+	some [r, conf] in passthrough_confs
+	list := conf.appendMatch
+	not is_null(list)
+	not is_array(list)
+}
+
+# Each match with the schema default applied (protocol tcp), wrong types counted as absent, and
+# every match of its policy for the rules that look back.
+passthrough_matches := [[r, ["spec", "default", "appendMatch", i], i, raw, normalised[i], normalised] |
+	some [r, conf] in passthrough_confs
+	is_array(conf.appendMatch)
+	normalised := [normalise_match(m) | some m in conf.appendMatch]
+	some i, raw in conf.appendMatch
+]
+
 normalise_match(m) := {
 	"type": as_string(object.get(as_object(m), "type", null)),
 	"value": as_string(object.get(as_object(m), "value", null)),
 	"port": integer_or_null(object.get(as_object(m), "port", null)),
-	"protocol": protocol_or_default(object.get(as_object(m), "protocol", null)),
+	"protocol": match_protocol(object.get(as_object(m), "protocol", null)),
 }
 
-integer_or_null(value) := value if json_type(value) == "integer"
+# The schema's default, tcp, for a match that names no protocol.
+match_protocol(null) := "tcp"
+
+match_protocol(protocol) := as_string(protocol) if protocol != null
+
+integer_or_null(value) := value if is_integer(value)
 
 else := null
 
-protocol_or_default(null) := "tcp"
-
-protocol_or_default(protocol) := as_string(protocol) if protocol != null
-
-match_problems_at(at, i, raw, matches) := union({
-	object_problems("MPT009", at, raw),
-	unknown_problems("MPT009", at, raw, {"type", "value", "port", "protocol"}),
-	string_problems("MPT009", at_field(at, "type"), object.get(as_object(raw), "type", null)),
-	string_problems("MPT009", at_field(at, "value"), object.get(as_object(raw), "value", null)),
-	integer_problems("MPT009", at_field(at, "port"), object.get(as_object(raw), "port", null)),
-	string_problems("MPT009", at_field(at, "protocol"), protocol),
-	{problem("MPT004", at_field(at, "protocol"), sprintf(`"protocol" must be one of [%s]`, [quoted(match_protocols)])) |
-		is_string(protocol)
-		not protocol in match_protocols
-	},
-	match_port_problems(at_field(at, "port"), i, matches),
-	{problem("MPT003", at_field(at, "value"), duplicate_value(m.value)) |
-		m.port != null
-		some j, other in matches
-		j < i
-		other.port == m.port
-		other.protocol == m.protocol
-		other.value == m.value
-	},
-	match_type_problems(at, m),
-}) if {
-	m := matches[i]
-	protocol := object.get(as_object(raw), "protocol", "tcp")
+passthrough_problems contains resource_finding(r, type_problem("MPT009", at, raw, "object")) if {
+	some [r, at, _, raw, _, _] in passthrough_matches
+	not is_object(raw)
 }
 
-match_port_problems(at, i, matches) := union({
-	{problem("MPT001", at, "port must be defined for Mysql protocol") |
-		matches[i].protocol == "mysql"
-		matches[i].port == null
-	},
-	{problem("MPT001", at, "port must be a valid (1-65535)") |
-		matches[i].port != null
-		not valid_port_number(matches[i].port)
-	},
-	{problem("MPT002", at, messages.same_port) |
-		matches[i].port != null
-		matches[i].protocol in layer7_protocols
-		earlier := port_protocol_before(i, matches)
-		earlier != matches[i].protocol
-	},
-})
+passthrough_problems contains resource_finding(r, problem("MPT009", array.concat(at, [name]), "unknown field")) if {
+	some [r, at, _, raw, _, _] in passthrough_matches
+	is_object(raw)
+	some name, _ in raw
+	not name in {"type", "value", "port", "protocol"}
+}
 
-valid_port_number(port) if {
-	port >= 1
-	port <= 65535
+passthrough_problems contains resource_finding(r, type_problem("MPT009", array.concat(at, [name]), value, type)) if {
+	some [r, at, _, raw, _, _] in passthrough_matches
+	some [name, type] in [["type", "string"], ["value", "string"], ["port", "integer"], ["protocol", "string"]]
+	value := raw[name]
+	not is_null(value)
+	not has_type(value, type)
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT004", array.concat(at, ["protocol"]), protocol_message),
+) if {
+	some [r, at, _, raw, _, _] in passthrough_matches
+	protocol := object.get(as_object(raw), "protocol", "tcp")
+	is_string(protocol)
+	not protocol in match_protocols
+}
+
+protocol_message := sprintf(`"protocol" must be one of [%s]`, [quoted(match_protocols)])
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT001", array.concat(at, ["port"]), "port must be defined for Mysql protocol"),
+) if {
+	some [r, at, _, _, m, _] in passthrough_matches
+	m.protocol == "mysql"
+	m.port == null
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT001", array.concat(at, ["port"]), "port must be a valid (1-65535)"),
+) if {
+	some [r, at, _, _, m, _] in passthrough_matches
+	m.port != null
+	not valid_port_number(m.port)
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT002", array.concat(at, ["port"]), messages.same_port),
+) if {
+	some [r, at, i, _, m, policy_matches] in passthrough_matches
+	m.port != null
+	m.protocol in layer7_protocols
+	earlier := port_protocol_before(i, policy_matches)
+	earlier != m.protocol
 }
 
 # The protocol Kuma's validator has recorded for this match's port when it reaches match i: the
@@ -124,48 +182,91 @@ port_protocol_before(i, matches) := protocols[count(protocols) - 1] if {
 	count(protocols) > 0
 }
 
-match_type_problems(at, m) := {problem("MPT005", at_field(at, "value"), "provided CIDR has incorrect value")} if {
+# The wording is Kuma's, typo included.
+passthrough_problems contains resource_finding(r, problem("MPT003", array.concat(at, ["value"]), message)) if {
+	some [r, at, i, _, m, policy_matches] in passthrough_matches
+	m.port != null
+	some j, other in policy_matches
+	j < i
+	[other.port, other.protocol, other.value] == [m.port, m.protocol, m.value]
+	message := sprintf("value %s is already defiend for this port and protocol", [m.value])
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT005", array.concat(at, ["value"]), "provided CIDR has incorrect value"),
+) if {
+	some [r, at, _, _, m, _] in passthrough_matches
 	m.type == "CIDR"
-	not net.cidr_is_valid(m.value)
-} else := {problem("MPT005", at_field(at, "value"), "provided IP has incorrect value")} if {
+	not is_cidr(m.value)
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT005", array.concat(at, ["value"]), "provided IP has incorrect value"),
+) if {
+	some [r, at, _, _, m, _] in passthrough_matches
 	m.type == "IP"
 	not is_ip(m.value)
-} else := domain_problems(at, m) if {
-	m.type == "Domain"
-} else := {problem(
-	"MPT007", at_field(at, "type"),
-	sprintf("provided type %s is not supported, one of Domain, IP, or CIDR is supported", [m.type]),
-)} if {
+}
+
+passthrough_problems contains resource_finding(r, problem("MPT007", array.concat(at, ["type"]), message)) if {
+	some [r, at, _, _, m, _] in passthrough_matches
 	not m.type in {"CIDR", "IP", "Domain"}
-} else := set()
+	message := sprintf("provided type %s is not supported, one of Domain, IP, or CIDR is supported", [m.type])
+}
 
-domain_problems(at, m) := union({
-	{problem("MPT006", at_field(at, "protocol"), sprintf("protocol %s is not supported for a domain", [m.protocol])) |
-		m.protocol in {"tcp", "mysql"}
-	},
-	{problem("MPT006", at_field(at, "value"), messages.partial_wildcard) |
-		regex.match(`^\*[^.]+`, m.value)
-	},
-	{problem("MPT006", at_field(at, "port"), messages.wildcard_port) |
-		m.port == null
-		startswith(m.value, "*")
-		m.protocol in layer7_protocols
-	},
-	{problem("MPT006", at_field(at, "value"), "provided DNS has incorrect value") |
-		name := trim_prefix_once(m.value, "*.")
-		not startswith(name, "*")
-		not is_dns_name(name)
-	},
-	{problem("MPT008", at_field(at, "value"), messages.bare_wildcard) |
-		m.value == "*"
-	},
-	{problem("MPT008", at_field(at, "value"), messages.wildcard_labels) |
-		startswith(m.value, "*.*")
-	},
-})
+domain_matches := [[r, at, m] | some [r, at, _, _, m, _] in passthrough_matches; m.type == "Domain"]
 
-# The wording is Kuma's, typo included.
-duplicate_value(value) := sprintf("value %s is already defiend for this port and protocol", [value])
+passthrough_problems contains resource_finding(r, problem("MPT006", array.concat(at, ["protocol"]), message)) if {
+	some [r, at, m] in domain_matches
+	m.protocol in {"tcp", "mysql"}
+	message := sprintf("protocol %s is not supported for a domain", [m.protocol])
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT006", array.concat(at, ["value"]), messages.partial_wildcard),
+) if {
+	some [r, at, m] in domain_matches
+	regex.match(`^\*[^.]+`, m.value)
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT006", array.concat(at, ["port"]), messages.wildcard_port),
+) if {
+	some [r, at, m] in domain_matches
+	m.port == null
+	startswith(m.value, "*")
+	m.protocol in layer7_protocols
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT006", array.concat(at, ["value"]), "provided DNS has incorrect value"),
+) if {
+	some [r, at, m] in domain_matches
+	name := trim_prefix_once(m.value, "*.")
+	not startswith(name, "*")
+	not is_dns_name(name)
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT008", array.concat(at, ["value"]), messages.bare_wildcard),
+) if {
+	some [r, at, m] in domain_matches
+	m.value == "*"
+}
+
+passthrough_problems contains resource_finding(
+	r,
+	problem("MPT008", array.concat(at, ["value"]), messages.wildcard_labels),
+) if {
+	some [r, at, m] in domain_matches
+	startswith(m.value, "*.*")
+}
 
 trim_prefix_once(value, prefix) := substring(value, count(prefix), -1) if startswith(value, prefix)
 

@@ -1,112 +1,198 @@
-# The Kuma resources in conftest's input, in either form Kuma accepts, normalised the way
-# generator/reading/resources.py reads them.
+# Objects → Kuma resources, in either form Kuma accepts.
 #
-# * Per document (the default): input is one YAML document; conftest splits multi-document
-#   files and top-level arrays itself. A kubectl `kind: List` is expanded here.
-# * Under --combine: input is an array of {"path": <file>, "contents": <document>}.
+# * Universal (kumactl, REST): `type`, `name`, `mesh` (default "default"), `labels`; new-style kinds
+#   keep their fields under `spec`, legacy kinds (Mesh, TrafficPermission, ExternalService) at the
+#   top level.
+# * Kubernetes (apiVersion kuma.io/v1alpha1): `kind`, `metadata`; new-style kinds are namespaced with
+#   the mesh in label kuma.io/mesh, legacy kinds are cluster-scoped with a top-level `mesh`.
 #
-# Universal: `type`, `name`, `mesh` (default "default"), `labels`; new-style kinds keep their
-# fields under `spec`, legacy kinds (Mesh, TrafficPermission, ExternalService) at the top level.
-# Kubernetes (apiVersion kuma.io/v1alpha1): `kind`, `metadata`; new-style kinds are namespaced
-# with the mesh in label kuma.io/mesh, legacy kinds are cluster-scoped with a top-level `mesh`.
-# Documents of other kinds or APIs are not ours and are left alone.
+# Every object is classified once: a resource gen-bundle compiles, a Kuma kind it skips (note) or
+# refuses (not compiled yet), a mistake (an unknown kind or version, not a resource at all), or a
+# document of another API group, which is left alone.
 package checks.lib
 
 default_mesh := "default"
 
-new_style_kinds := {"MeshTrafficPermission", "MeshPassthrough"}
-
-legacy_kinds := {"Mesh", "TrafficPermission", "ExternalService"}
-
-kinds := new_style_kinds | legacy_kinds
-
-universal_envelope := {"type", "name", "mesh", "labels", "creationTime", "modificationTime"}
-
-kubernetes_envelope := {"apiVersion", "kind", "metadata", "spec", "mesh", "status"}
-
-# True when conftest runs with --combine: only then do cross-document checks have the whole picture.
-combined if is_array(input)
-
-documents contains {"file": "", "document": 1, "value": input} if not combined
-
-documents contains {"file": entry.path, "document": position, "value": entry.contents} if {
-	combined
-	some i, entry in input
-	not is_array(entry.contents)
-	position := count([j |
-		some j, other in input
-		j <= i
-		other.path == entry.path
-	])
+# The class of an object: "resource", "skipped", "pending", "foreign" (another API group), "invalid".
+registry := {
+	"group": kuma_api_group,
+	"version": kuma_api_version,
+	"kubernetes": kubernetes_kinds,
+	"universal": universal_kinds,
 }
 
-# Older conftest releases hand a multi-document file over as one array.
-documents contains {"file": entry.path, "document": i + 1, "value": value} if {
-	combined
-	some entry in input
-	is_array(entry.contents)
-	some i, value in entry.contents
-}
+kubernetes(value) if has_field(value, "apiVersion")
 
-# The objects of a document: itself, or each item of a kubectl List. Item -1 is the document.
-objects(value) := [[i, item] |
-	some i, item in value.items
-	is_object(item)
-] if {
-	value.kind == "List"
-	is_array(value.items)
-} else := [[-1, value]] if is_object(value)
+kubernetes(value) if has_field(value, "kind")
 
-resources contains r if {
-	some doc in documents
-	some r in document_resources(doc)
-}
-
-# The Kuma resources of one document ({"file", "document", "value"}).
-document_resources(doc) := {resource(doc, item, value) |
-	some [item, value] in objects(doc.value)
-	kuma_kind(value)
-}
-
-kuma_kind(value) := value.kind if {
-	kubernetes(value)
-	value.apiVersion == "kuma.io/v1alpha1"
-	value.kind in kinds
-}
-
-kuma_kind(value) := value.type if {
+universal(value) if {
 	not kubernetes(value)
-	value.type in kinds
+	has_field(value, "type")
 }
 
-kubernetes(value) if has_key(value, "apiVersion")
+# The API group of an apiVersion ("" for the core group), or null when there is none.
+api_group(value) := split(value.apiVersion, "/")[0] if {
+	non_empty_string(value.apiVersion)
+	contains(value.apiVersion, "/")
+} else := "" if {
+	non_empty_string(value.apiVersion)
+} else := null
 
-kubernetes(value) if has_key(value, "kind")
+class_of(value, registry) := "invalid" if {
+	not is_object(value)
+} else := "foreign" if {
+	kubernetes(value)
+	not api_group(value) in {registry.group, null}
+} else := "invalid" if {
+	kubernetes(value)
+	object.get(value, "apiVersion", null) != registry.version
+} else := kind_class(value.kind, registry.kubernetes) if {
+	kubernetes(value)
+} else := kind_class(value.type, registry.universal) if {
+	universal(value)
+} else := "invalid"
+
+kind_class(kind, known) := "invalid" if {
+	not kind in known
+} else := "resource" if {
+	kind_treatment(kind) == "compiled"
+} else := kind_treatment(kind)
+
+# The problems that keep an object from being a resource at all, and the notes on skipped kinds.
+classification_problems contains object_finding(o, problem("RES008", [], message)) if {
+	some o in objects
+	not is_object(o.value)
+	not document_is_empty(o)
+	message := sprintf("expected a resource (an object), got %s", [json_type(o.value)])
+}
+
+classification_problems contains object_finding(o, problem(
+	"RES008", [],
+	"not a Kuma resource: expected `type` (Universal) or `apiVersion` and `kind` (Kubernetes)",
+)) if {
+	some o in objects
+	is_object(o.value)
+	not kubernetes(o.value)
+	not universal(o.value)
+}
+
+classification_problems contains object_finding(o, problem("RES007", ["apiVersion"], message)) if {
+	some o in objects
+	is_object(o.value)
+	kubernetes(o.value)
+	api_group(o.value) in {kuma_api_group, null}
+	object.get(o.value, "apiVersion", null) != kuma_api_version
+	message := api_version_message(object.get(o.value, "apiVersion", null))
+}
+
+classification_problems contains object_finding(o, problem("RES006", ["kind"], message)) if {
+	some o in objects
+	is_object(o.value)
+	kubernetes(o.value)
+	api_group(o.value) == kuma_api_group
+	not object.get(o.value, "kind", null) in kubernetes_kinds
+	message := unknown_kind_message(object.get(o.value, "kind", null), kubernetes_kinds, "a kind of API group kuma.io")
+}
+
+classification_problems contains object_finding(o, problem("RES006", ["type"], message)) if {
+	some o in objects
+	is_object(o.value)
+	universal(o.value)
+	not o.value.type in universal_kinds
+	message := unknown_kind_message(o.value.type, universal_kinds, "a Kuma type")
+}
+
+# A kind Kuma has, in another API group: left alone, but likely a typo in apiVersion.
+classification_problems contains object_finding(o, problem("RES010", ["apiVersion"], message)) if {
+	some o in objects
+	o.class == "foreign"
+	o.value.kind in kubernetes_kinds
+	message := sprintf(
+		`%s of API group "%s" is not Kuma's (%s), so it is left alone`,
+		[o.value.kind, api_group(o.value), kuma_api_version],
+	)
+}
+
+classification_problems contains object_finding(o, problem("GB004", [kind_field(o.value)], message)) if {
+	some o in objects
+	o.class == "pending"
+	message := sprintf("%s decides access, but gen-bundle does not compile it yet", [kind_of(o.value)])
+}
+
+classification_problems contains object_finding(o, problem("RES009", [], "decides nothing about access; skipped")) if {
+	some o in objects
+	o.class == "skipped"
+}
+
+# An empty document (conftest hands an empty file over as null) holds nothing to check.
+document_is_empty(o) if {
+	o.item == -1
+	is_null(o.value)
+}
+
+kind_field(value) := "kind" if kubernetes(value)
+
+else := "type"
+
+kind_of(value) := value[kind_field(value)]
+
+api_version_message(null) := sprintf("must be set: Kuma's resources are %s", [kuma_api_version])
+
+api_version_message(version) := sprintf("must be a string, got %s", [json_type(version)]) if {
+	version != null
+	not is_string(version)
+}
+
+api_version_message(version) := sprintf(`"%s" is not served by Kuma: use %s`, [version, kuma_api_version]) if {
+	is_string(version)
+}
+
+unknown_kind_message(kind, _, _) := "must be a non-empty string" if not non_empty_string(kind)
+
+unknown_kind_message(kind, known, noun) := sprintf(`"%s" is not %s; did you mean %s?`, [kind, noun, suggestion]) if {
+	non_empty_string(kind)
+	suggestion := nearest_kind(known, kind)
+}
+
+unknown_kind_message(kind, known, noun) := sprintf(
+	`"%s" is not %s (see docs/checks/RES006.md for the kinds Kuma has)`,
+	[kind, noun],
+) if {
+	non_empty_string(kind)
+	not nearest_kind(known, kind)
+}
+
+# --- the resources gen-bundle compiles ------------------------------------------------------------
+
+resources := [resource(o) | some o in objects; o.class == "resource"]
+
+# Resources of one kind, for the per-kind checks.
+resources_of[kind] := [r | some r in resources; r.kind == kind] if some kind in compiled_kinds
+
+resource(o) := {
+	"key": [o.file, o.document, o.item],
+	"file": o.file,
+	"file_index": o.file_index,
+	"document": o.document,
+	"item": o.item,
+	"base": o.base,
+	"kind": kind,
+	"form": written_form,
+	"name": name(o.value),
+	"mesh": mesh(kind, o.value),
+	"namespace": namespace(kind, o.value),
+	"labels": string_items(raw_labels(o.value)),
+	"spec": spec(kind, o.value),
+	"spec_at": spec_at(kind, written_form),
+	"raw": o.value,
+} if {
+	kind := kind_of(o.value)
+	written_form := form(o.value)
+}
 
 form(value) := "kubernetes" if kubernetes(value)
 
 else := "universal"
-
-resource(doc, item, value) := {
-	"kind": kind,
-	"form": form(value),
-	"name": name(value),
-	"mesh": mesh(kind, value),
-	"namespace": namespace(kind, value),
-	"labels": string_items(raw_labels(value)),
-	"spec": spec(kind, value),
-	"raw": value,
-	"file": doc.file,
-	"document": doc.document,
-	"item": item,
-} if {
-	kind := kuma_kind(value)
-}
-
-non_empty_string(value) if {
-	is_string(value)
-	value != ""
-}
 
 name(value) := value.metadata.name if {
 	kubernetes(value)
@@ -122,17 +208,16 @@ else := object.get(value, "labels", null)
 
 mesh(kind, value) := name(value) if {
 	kind == "Mesh"
-	kubernetes(value)
 } else := value.metadata.labels["kuma.io/mesh"] if {
 	kind in new_style_kinds
 	kubernetes(value)
 	non_empty_string(value.metadata.labels["kuma.io/mesh"])
 } else := value.mesh if {
-	not kind_with_label_mesh(kind, value)
+	not mesh_in_label(kind, value)
 	non_empty_string(value.mesh)
 } else := default_mesh
 
-kind_with_label_mesh(kind, value) if {
+mesh_in_label(kind, value) if {
 	kind in new_style_kinds
 	kubernetes(value)
 }
@@ -149,7 +234,15 @@ spec(kind, value) := object.remove(value, universal_envelope) if {
 	not kubernetes(value)
 } else := object.get(value, "spec", null)
 
-# How messages name a resource, as gen-bundle does: "<Kind> <mesh>/[<namespace>/]<name>".
+# Where those fields stand in the object.
+spec_at(kind, written_form) := [] if {
+	written_form == "universal"
+	kind in legacy_kinds
+} else := ["spec"]
+
+universal_envelope := {"type", "name", "mesh", "labels", "creationTime", "modificationTime"}
+
+# How messages name a resource: "<Kind> <mesh>/[<namespace>/]<name>".
 ref(r) := sprintf("Mesh %s", [display(r)]) if r.kind == "Mesh"
 
 else := sprintf("%s %s/%s/%s", [r.kind, r.mesh, r.namespace, display(r)]) if r.namespace != null
@@ -167,35 +260,36 @@ else := [r.kind, r.mesh, r.namespace, r.name] if r.namespace != null
 
 else := [r.kind, r.mesh, "", r.name]
 
-# Where a resource was found, for messages under --combine.
-location(r) := sprintf("%s, document %d, item %d", [r.file, r.document, r.item + 1]) if r.item >= 0
+# The display name (spec A10): label kuma.io/display-name, else the name.
+display_name(r) := r.labels["kuma.io/display-name"] if non_empty_string(r.labels["kuma.io/display-name"])
 
-else := sprintf("%s, document %d", [r.file, r.document])
+else := r.name
 
-message(r, at, text) := sprintf("%s: %s: %s", [ref(r), at, text]) if at != ""
+# How messages name an object that is not (yet) a resource: "<Kind> <name>" when it has both.
+object_ref(o) := sprintf("%s %s", [kind_of(o.value), name(o.value)]) if {
+	is_object(o.value)
+	non_empty_string(kind_of(o.value))
+	non_empty_string(name(o.value))
+} else := null
 
-else := sprintf("%s: %s", [ref(r), text])
-
-# A conftest result: `msg` plus metadata (the check ID, the resource and the field). Under
-# --combine conftest reports every result under "Combined", so the location leads the message, as
-# it leads gen-bundle's lines, and is in the metadata too.
-result(r, p) := {
-	"msg": message(r, p.field, p.message),
-	"id": p.id,
-	"resource": ref(r),
-	"field": p.field,
-} if {
-	not combined
-} else := {
-	"msg": concat(": ", [location(r), message(r, p.field, p.message)]),
-	"id": p.id,
-	"resource": ref(r),
-	"field": p.field,
-	"file": location(r),
+object_finding(o, p) := {
+	"file": o.file,
+	"document": o.document,
+	"item": o.item,
+	"base": o.base,
+	"resource": null,
+	"kind": null,
+	"ref": object_ref(o),
+	"problem": p,
 }
 
-# Every structural problem of every resource; the structure.* namespaces pick theirs by ID.
-findings contains result(r, p) if {
-	some r in resources
-	some p in problems(r)
+resource_finding(r, p) := {
+	"file": r.file,
+	"document": r.document,
+	"item": r.item,
+	"base": r.base,
+	"resource": r.key,
+	"kind": r.kind,
+	"ref": ref(r),
+	"problem": p,
 }

@@ -1,12 +1,12 @@
-# targetRef checks shared by every new-style policy: Kuma's ValidateTargetRef (spec B §5.2) as
-# generator/validation/target_ref.py implements it, plus Kuma's Dataplane rules, which
-# gen-bundle does not reach yet (it refuses the kind first, GB002).
+# targetRef checks shared by every new-style policy: Kuma's ValidateTargetRef (spec B §5.2), plus
+# what gen-bundle does not compile yet (GB002 Dataplane, GB003 MeshService by labels / namespace /
+# section).
 #
 # TREF001 kind (or the ref) missing, unknown or not allowed here; TREF002 a field the kind does
 # not allow; TREF003 tags; TREF004 names; TREF005 proxyTypes; TREF006 types and unknown fields.
-# GB002 / GB003: accepted by Kuma, not compiled by gen-bundle yet (spec A1).
 #
-# opts: {"kinds": <allowed kinds>, "default_mesh": <absent ref means Mesh>, "inbound": <bool>}
+# Each policy kind lists its refs in `target_ref_uses` as {"r": <resource>, "at": <path>, "ref":
+# <value>, "kinds": <allowed kinds>, "absent_means_mesh": <bool>, "inbound": <bool>}.
 package checks.lib
 
 target_ref_kinds := [
@@ -32,151 +32,252 @@ forbidden_fields := {
 	"Dataplane": ["mesh", "tags", "proxyTypes"],
 }
 
-target_ref_problems(_, ref, opts) := set() if {
-	is_null(ref)
-	opts.default_mesh
+target_ref_uses := array.flatten([mtp_top_refs, mtp_from_refs, passthrough_top_refs])
+
+target_ref_problems contains resource_finding(use.r, problem("TREF001", use.at, "must be defined")) if {
+	some use in target_ref_uses
+	is_null(use.ref)
+	not use.absent_means_mesh
 }
 
-target_ref_problems(at, ref, opts) := {problem("TREF001", at, "must be defined")} if {
-	is_null(ref)
-	not opts.default_mesh
+target_ref_problems contains resource_finding(use.r, type_problem("TREF006", use.at, use.ref, "object")) if {
+	some use in target_ref_uses
+	not is_null(use.ref)
+	not is_object(use.ref)
 }
 
-target_ref_problems(at, ref, _) := object_problems("TREF006", at, ref) if {
-	not is_null(ref)
-	not is_object(ref)
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("TREF006", array.concat(use.at, [name]), "unknown field"),
+) if {
+	some use in target_ref_uses
+	is_object(use.ref)
+	some name, _ in use.ref
+	not name in target_ref_fields
 }
 
-target_ref_problems(at, ref, opts) := found if {
-	is_object(ref)
-	found := unknown_problems("TREF006", at, ref, target_ref_fields) | kind_stage(at, ref, opts)
+target_ref_problems contains resource_finding(use.r, kind_problem(use)) if {
+	some use in target_ref_uses
+	is_object(use.ref)
+	not kind_allowed(use)
 }
 
-kind_stage(at, ref, opts) := {problem("TREF001", at_field(at, "kind"), "must be defined")} if {
-	object.get(ref, "kind", null) in {null, ""}
-} else := enum_problems("TREF006", "TREF001", at_field(at, "kind"), ref.kind, target_ref_kinds) if {
-	not ref.kind in target_ref_kinds
-} else := {problem("TREF001", at_field(at, "kind"), sprintf("value '%s' is not supported", [ref.kind]))} if {
-	not ref.kind in opts.kinds
-} else := field_stage(at, ref, opts)
+kind_problem(use) := problem("TREF001", at, "must be defined") if {
+	object.get(use.ref, "kind", null) in {null, ""}
+	at := array.concat(use.at, ["kind"])
+} else := type_problem("TREF006", array.concat(use.at, ["kind"]), use.ref.kind, "string") if {
+	not is_string(use.ref.kind)
+} else := problem("TREF001", array.concat(use.at, ["kind"]), unsupported_value(use.ref.kind, target_ref_kinds)) if {
+	not use.ref.kind in target_ref_kinds
+} else := problem("TREF001", array.concat(use.at, ["kind"]), sprintf("value '%s' is not supported", [use.ref.kind]))
 
-field_stage(at, ref, opts) := union({
-	{problem("TREF002", at_field(at, field), sprintf("must not be set with kind %s", [ref.kind])) |
-		some field in forbidden_fields[ref.kind]
-		has_key(ref, field)
-	},
-	string_problems("TREF006", at_field(at, "name"), object.get(ref, "name", null)),
-	tag_problems(at_field(at, "tags"), ref),
-	proxy_type_problems(at_field(at, "proxyTypes"), ref),
-	kind_rules(at, ref, opts),
-})
+kind_allowed(use) if use.ref.kind in use.kinds
 
-kind_rules(at, ref, opts) := {problem(
-	"TREF002", at_field(at, "name"),
-	"using name with kind Mesh is not yet supported",
-)} if {
-	ref.kind == "Mesh"
-	has_key(ref, "name")
-} else := mesh_service_problems(at, ref) if {
-	ref.kind == "MeshService"
-} else := {problem("TREF004", at_field(at, "name"), "must be set when kind is MeshServiceSubset")} if {
-	ref.kind == "MeshServiceSubset"
-	not non_empty_string(object.get(ref, "name", null))
-} else := dataplane_problems(at, ref, opts) if {
-	ref.kind == "Dataplane"
-} else := set()
+# The refs whose kind is known and allowed: their fields are checked.
+kinded_uses := [use | some use in target_ref_uses; is_object(use.ref); kind_allowed(use)]
 
-mesh_service_problems(at, ref) := mesh_service_selection(at, ref) | {problem(
-	"TREF004",
-	at_field(at, "name"),
-	messages.service_name,
-) |
-	non_empty_string(object.get(ref, "name", null))
-	not regex.match(`^[0-9a-z.\-_]*$`, ref.name)
+target_ref_problems contains resource_finding(use.r, problem("TREF002", at, message)) if {
+	some use in kinded_uses
+	some name in forbidden_fields[use.ref.kind]
+	is_given(use.ref[name])
+	at := array.concat(use.at, [name])
+	message := sprintf("must not be set with kind %s", [use.ref.kind])
 }
 
-mesh_service_selection(at, ref) := {problem("TREF004", at, "name or labels must be set when kind is MeshService")} if {
-	not non_empty_string(object.get(ref, "name", null))
-	not has_key(ref, "labels")
-} else := {problem("TREF002", at_field(at, "labels"), "either labels or name and namespace must be specified")} if {
-	has_key(ref, "labels")
-	some key in ["name", "namespace"]
-	has_key(ref, key)
-} else := {problem(
-	"GB003", at_field(at, field),
-	sprintf("%s with kind MeshService is not supported yet by gen-bundle", [field]),
-)} if {
+target_ref_problems contains resource_finding(
+	use.r,
+	type_problem("TREF006", array.concat(use.at, [name]), value, "string"),
+) if {
+	some use in kinded_uses
+	some name in ["name", "namespace", "mesh", "sectionName"]
+	value := use.ref[name]
+	not is_null(value)
+	not is_string(value)
+}
+
+target_ref_problems contains resource_finding(use.r, finding) if {
+	some use in kinded_uses
+	some finding in string_map_type_problems("TREF006", array.concat(use.at, ["labels"]), use.ref.labels)
+}
+
+# The problems of a value that must be a map of strings.
+string_map_type_problems(id, at, value) := {type_problem(id, at, value, "object")} if {
+	not is_null(value)
+	not is_object(value)
+} else := {type_problem(id, array.concat(at, [key(name)]), item, "string") |
+	some name, item in as_object(value)
+	not is_string(item)
+}
+
+# Kuma's isSet: a non-empty string, map or list (values of another type are schema errors).
+is_given(value) if non_empty_string(value)
+
+is_given(value) if {
+	is_object(value)
+	count(value) > 0
+}
+
+is_given(value) if {
+	is_array(value)
+	count(value) > 0
+}
+
+# Tags of MeshSubset (values as ValidateTags) and MeshServiceSubset (as ValidateSelector).
+target_ref_problems contains resource_finding(use.r, finding) if {
+	some use in kinded_uses
+	some finding in string_map_type_problems("TREF006", array.concat(use.at, ["tags"]), use.ref.tags)
+}
+
+target_ref_problems contains resource_finding(use.r, problem("TREF003", at, message)) if {
+	some use in kinded_uses
+	use.ref.kind in {"MeshSubset", "MeshServiceSubset"}
+	some name, value in string_items(use.ref.tags)
+	some [at, message] in tag_errors(array.concat(use.at, ["tags"]), name, value, use.ref.kind == "MeshServiceSubset")
+}
+
+target_ref_problems contains resource_finding(use.r, type_problem("TREF006", at, use.ref.proxyTypes, "array")) if {
+	some use in kinded_uses
+	has_field(use.ref, "proxyTypes")
+	not is_array(use.ref.proxyTypes)
+	at := array.concat(use.at, ["proxyTypes"])
+}
+
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("TREF005", at, "must be undefined or have at least one element"),
+) if {
+	some use in kinded_uses
+	use.ref.proxyTypes == []
+	use.ref.kind in {"Mesh", "MeshSubset"}
+	at := array.concat(use.at, ["proxyTypes"])
+}
+
+target_ref_problems contains resource_finding(
+	use.r,
+	proxy_type_problem(array.concat(use.at, ["proxyTypes", i]), item),
+) if {
+	some use in kinded_uses
+	is_array(use.ref.proxyTypes)
+	some i, item in use.ref.proxyTypes
+	not item in proxy_types
+}
+
+proxy_types := ["Sidecar", "Gateway"]
+
+proxy_type_problem(at, item) := type_problem("TREF006", at, item, "string") if not is_string(item)
+
+else := problem("TREF005", at, unsupported_value(item, proxy_types))
+
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("TREF002", array.concat(use.at, ["name"]), "using name with kind Mesh is not yet supported"),
+) if {
+	some use in kinded_uses
+	use.ref.kind == "Mesh"
+	non_empty_string(use.ref.name)
+}
+
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("TREF004", array.concat(use.at, ["name"]), "must be set when kind is MeshServiceSubset"),
+) if {
+	some use in kinded_uses
+	use.ref.kind == "MeshServiceSubset"
+	not non_empty_string(object.get(use.ref, "name", null))
+}
+
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("TREF004", array.concat(use.at, ["name"]), messages.service_name),
+) if {
+	some use in kinded_uses
+	use.ref.kind in {"MeshService", "MeshServiceSubset"}
+	non_empty_string(use.ref.name)
+	not valid_service_name(use.ref.name)
+}
+
+target_ref_problems contains resource_finding(use.r, mesh_service_selection(use)) if {
+	some use in kinded_uses
+	use.ref.kind == "MeshService"
+}
+
+mesh_service_selection(use) := problem("TREF004", use.at, "name or labels must be set when kind is MeshService") if {
+	not non_empty_string(object.get(use.ref, "name", null))
+	not is_given(object.get(use.ref, "labels", null))
+} else := labels_or_name(use) if {
+	labels_and_name(use.ref)
+} else := problem("GB003", array.concat(use.at, [name]), message) if {
 	# These select real MeshService resources (Kuma 2.9+), which gen-bundle does not model yet.
-	field := [key | some key in ["labels", "namespace", "sectionName"]; has_key(ref, key)][0]
-} else := set()
+	name := [field | some field in ["labels", "namespace", "sectionName"]; is_given(object.get(use.ref, field, null))][0]
+	message := sprintf("%s with kind MeshService is not supported yet by gen-bundle", [name])
+}
 
-dataplane_problems(at, ref, opts) := union({
-	{problem("GB002", at_field(at, "kind"), "value 'Dataplane' is not supported yet by gen-bundle")},
-	{problem("TREF002", at_field(at, "labels"), "either labels or name and namespace must be specified") |
-		has_key(ref, "labels")
-		some key in ["name", "namespace"]
-		has_key(ref, key)
-	},
-	{problem("TREF002", at_field(at, "sectionName"), "can only be used with inbound policies") |
-		not opts.inbound
-		non_empty_string(object.get(ref, "sectionName", null))
-	},
-})
+labels_and_name(ref) if {
+	is_given(object.get(ref, "labels", null))
+	some name in ["name", "namespace"]
+	non_empty_string(object.get(ref, name, null))
+}
 
-tag_problems(at, ref) := string_map_problems("TREF006", at, object.get(ref, "tags", null)) | {p |
-	some key, value in string_items(object.get(ref, "tags", null))
-	p := tag_problem(at, ref.kind, key, value)
+labels_or_name(use) := problem(
+	"TREF002", array.concat(use.at, ["labels"]),
+	"either labels or name and namespace must be specified",
+)
+
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("GB002", at, "value 'Dataplane' is not supported yet by gen-bundle"),
+) if {
+	some use in kinded_uses
+	use.ref.kind == "Dataplane"
+	at := array.concat(use.at, ["kind"])
+}
+
+target_ref_problems contains resource_finding(use.r, labels_or_name(use)) if {
+	some use in kinded_uses
+	use.ref.kind == "Dataplane"
+	labels_and_name(use.ref)
+}
+
+target_ref_problems contains resource_finding(
+	use.r,
+	problem("TREF002", at, "can only be used with inbound policies"),
+) if {
+	some use in kinded_uses
+	use.ref.kind == "Dataplane"
+	not use.inbound
+	non_empty_string(object.get(use.ref, "sectionName", null))
+	at := array.concat(use.at, ["sectionName"])
+}
+
+# A valid ref in the model's terms: the tags a client (from) or an inbound (top level) must carry.
+model_target_ref(null) := {"kind": "Mesh", "name": null, "tags": {}, "proxy_types": null, "requires": {}}
+
+model_target_ref(ref) := {
+	"kind": ref.kind,
+	"name": model_ref_name(ref),
+	"tags": tags,
+	"proxy_types": model_proxy_types(ref),
+	"requires": required_tags(ref.kind, ref, tags),
 } if {
-	ref.kind in {"MeshSubset", "MeshServiceSubset"}
-} else := set()
-
-tag_problem(at, kind, key, value) := problem("TREF003", at, "tag name must be non-empty") if {
-	key == ""
-} else := problem(
-	"TREF003", at_key(at, key),
-	messages.tag_name,
-) if {
-	not regex.match(`^[a-zA-Z0-9.\-_:/]*$`, key)
-} else := problem("TREF003", at_key(at, key), "tag value must be non-empty") if {
-	value == ""
-} else := problem(
-	"TREF003", at_key(at, key),
-	messages.tag_value,
-) if {
-	kind == "MeshSubset"
-	not regex.match(`^[a-zA-Z0-9.\-_:]*$`, value)
-} else := problem(
-	"TREF003", at_key(at, key),
-	messages.selector_value,
-) if {
-	kind == "MeshServiceSubset"
-	not regex.match(`^([a-zA-Z0-9.\-_:/]*|\*)$`, value)
+	ref != null
+	tags := string_items(object.get(ref, "tags", null))
 }
 
-proxy_type_problems(at, ref) := union({
-	array_problems("TREF006", at, ref.proxyTypes),
-	{problem("TREF005", at, "must be undefined or have at least one element") |
-		ref.proxyTypes == []
-		ref.kind in {"Mesh", "MeshSubset"}
-	},
-	{p |
-		some i, item in as_array(ref.proxyTypes)
-		some p in enum_problems("TREF006", "TREF005", at_index(at, i), item, ["Sidecar", "Gateway"])
-	},
-}) if {
-	has_key(ref, "proxyTypes")
-} else := set()
+# The tags a client (from) or an inbound (top level) must carry for a ref to match it (spec B
+# §5.3.1 step 3, §4.2); what the compiler indexes by and the risk checks compare.
+required_tags("MeshSubset", _, tags) := tags
 
-# The tags a client must carry for a valid `from` ref to apply to it (spec B §5.3.1 step 3).
-required_tags(ref) := {} if ref.kind == "Mesh"
+required_tags("MeshService", ref, _) := {"kuma.io/service": ref.name}
 
-required_tags(ref) := string_items(object.get(ref, "tags", null)) if ref.kind == "MeshSubset"
+required_tags("MeshServiceSubset", ref, tags) := object.union(tags, {"kuma.io/service": ref.name})
 
-required_tags(ref) := {"kuma.io/service": ref.name} if ref.kind == "MeshService"
+required_tags(kind, _, _) := {} if not kind in {"MeshSubset", "MeshService", "MeshServiceSubset"}
 
-required_tags(ref) := object.union(string_items(object.get(ref, "tags", null)), {"kuma.io/service": ref.name}) if {
-	ref.kind == "MeshServiceSubset"
-}
+model_ref_name(ref) := ref.name if {
+	ref.kind != "Mesh"
+	is_string(ref.name)
+} else := null
 
-# A ref without any problem, gen-bundle's limits included.
-valid_target_ref(at, ref, opts) if count(target_ref_problems(at, ref, opts)) == 0
+model_proxy_types(ref) := sort({t | some t in ref.proxyTypes}) if is_array(ref.proxyTypes)
+
+else := null

@@ -1,120 +1,89 @@
 package checks.lib_test
 
-import data.checks.lib
+mtp(ref) := concat("", ["type: MeshTrafficPermission\nname: p\nmesh: default\nspec:\n  from: [{targetRef: ", ref, ", default: {action: Allow}}]\n"])
 
-top := {"kinds": lib.mtp_top_kinds, "default_mesh": true, "inbound": true}
+top(ref) := concat("", ["type: MeshTrafficPermission\nname: p\nmesh: default\nspec:\n  targetRef: ", ref, "\n  from: [{targetRef: {kind: Mesh}, default: {action: Allow}}]\n"])
 
-from := lib.mtp_from_opts
-
-passthrough := {"kinds": lib.passthrough_kinds, "default_mesh": true, "inbound": false}
-
-problems(ref, opts) := {[p.id, p.field, p.message] | some p in lib.target_ref_problems("t", ref, opts)}
-
-test_absent_ref if {
-	problems(null, top) == set()
-	problems(null, from) == {["TREF001", "t", "must be defined"]}
-	problems("Mesh", from) == {["TREF006", "t", "must be of type object, got string"]}
-}
-
-test_kind if {
-	problems({}, from) == {["TREF001", "t.kind", "must be defined"]}
-	problems({"kind": ""}, from) == {["TREF001", "t.kind", "must be defined"]}
-	problems({"kind": 1}, from) == {["TREF006", "t.kind", "must be of type string, got integer"]}
-	problems({"kind": "MeshHTTPRoute"}, from) == {["TREF001", "t.kind", "value 'MeshHTTPRoute' is not supported"]}
-	problems({"kind": "Dataplane"}, from) == {["TREF001", "t.kind", "value 'Dataplane' is not supported"]}
-	problems({"kind": "Dataplane"}, top) == {
-		["GB002", "t.kind", "value 'Dataplane' is not supported yet by gen-bundle"],
+test_valid_refs_report_nothing if {
+	every ref in [
+		`{kind: Mesh}`, `{kind: MeshSubset, tags: {app: web}}`, `{kind: MeshService, name: web}`,
+		`{kind: MeshServiceSubset, name: web, tags: {v: "*"}}`, `{kind: MeshSubset, tags: {}}`,
+		`{kind: Mesh, proxyTypes: [Sidecar]}`,
+	] {
+		ids([mesh, mtp(ref)]) - {"RISK001", "RISK005", "DEP001"} == set()
 	}
 }
 
-test_forbidden_fields if {
-	problems({"kind": "Mesh", "name": "x", "mesh": "m", "sectionName": "s"}, top) == {
-		["TREF002", "t.name", "using name with kind Mesh is not yet supported"],
-		["TREF002", "t.mesh", "must not be set with kind Mesh"],
-		["TREF002", "t.sectionName", "must not be set with kind Mesh"],
+test_kind_missing_unknown_or_not_allowed if {
+	found([mesh, mtp(`{name: x}`)]) == {["TREF001", "spec.from[0].targetRef.kind"]}
+	found([mesh, mtp(`{kind: Meshh}`)]) == {["TREF001", "spec.from[0].targetRef.kind"]}
+	found([mesh, mtp(`{kind: 5}`)]) == {["TREF006", "spec.from[0].targetRef.kind"]}
+	messages([mesh, mtp(`{kind: MeshGateway, name: g}`)]) == {"spec.from[0].targetRef.kind: value 'MeshGateway' is not supported"}
+	found([mesh, `{type: MeshTrafficPermission, name: p, spec: {from: [{default: {action: Allow}}]}}`]) == {["TREF001", "spec.from[0].targetRef"]}
+	found([mesh, mtp(`[Mesh]`)]) == {["TREF006", "spec.from[0].targetRef"]}
+	found([mesh, mtp(`{kind: Mesh, selector: {}}`)]) == {["TREF006", "spec.from[0].targetRef.selector"]}
+}
+
+test_fields_a_kind_does_not_allow if {
+	found([mesh, mtp(`{kind: Mesh, tags: {a: b}, mesh: m}`)]) == {
+		["TREF002", "spec.from[0].targetRef.tags"],
+		["TREF002", "spec.from[0].targetRef.mesh"],
 	}
-	problems({"kind": "MeshService", "name": "a", "tags": {}, "proxyTypes": ["Sidecar"]}, top) == {
-		["TREF002", "t.tags", "must not be set with kind MeshService"],
-		["TREF002", "t.proxyTypes", "must not be set with kind MeshService"],
-	}
-	problems({"kind": "MeshSubset", "labels": {}, "bogus": 1}, top) == {
-		["TREF002", "t.labels", "must not be set with kind MeshSubset"],
-		["TREF006", "t.bogus", "unknown field"],
-	}
+	messages([mesh, mtp(`{kind: Mesh, name: x}`)]) == {"spec.from[0].targetRef.name: using name with kind Mesh is not yet supported"}
+	found([mesh, mtp(`{kind: MeshSubset, name: x}`)]) == {["TREF002", "spec.from[0].targetRef.name"]}
+
+	# Kuma's isSet: an empty value is not set.
+	found([mesh, mtp(`{kind: Mesh, tags: {}, mesh: ""}`)]) == {["RISK001", "spec.from[0]"]}
 }
 
 test_tags if {
-	problems({"kind": "MeshSubset", "tags": {"": "x", "a b": "x", "e": "", "f": "a/b", "g": 1, "ok": "v"}}, top) == {
-		["TREF003", "t.tags", "tag name must be non-empty"],
-		["TREF003", `t.tags["a b"]`, lib.messages.tag_name],
-		["TREF003", `t.tags["e"]`, "tag value must be non-empty"],
-		["TREF003", `t.tags["f"]`, lib.messages.tag_value],
-		["TREF006", `t.tags["g"]`, "must be of type string, got integer"],
+	found([mesh, mtp(`{kind: MeshSubset, tags: {"": x, "a b": "", env: "a/b", ok: "*"}}`)]) == {
+		["TREF003", "spec.from[0].targetRef.tags"],
+		["TREF003", `spec.from[0].targetRef.tags["a b"]`],
+		["TREF003", `spec.from[0].targetRef.tags["env"]`],
+		["TREF003", `spec.from[0].targetRef.tags["ok"]`],
 	}
-	problems({"kind": "MeshServiceSubset", "name": "s", "tags": {"f": "a/b", "v": "*", "w": "a b"}}, top) == {
-		["TREF003", `t.tags["w"]`, lib.messages.selector_value],
-	}
-	problems({"kind": "MeshSubset", "tags": []}, top) == {["TREF006", "t.tags", "must be of type object, got array"]}
+	found([mesh, mtp(`{kind: MeshServiceSubset, name: web, tags: {v: "a b"}}`)]) == {["TREF003", `spec.from[0].targetRef.tags["v"]`]}
+	found([mesh, mtp(`{kind: MeshSubset, tags: [x]}`)]) == {["TREF006", "spec.from[0].targetRef.tags"]}
+	found([mesh, mtp(`{kind: MeshSubset, tags: {v: 1}}`)]) == {["TREF006", `spec.from[0].targetRef.tags["v"]`]}
 }
 
 test_names if {
-	problems({"kind": "MeshService"}, top) == {["TREF004", "t", "name or labels must be set when kind is MeshService"]}
-	problems({"kind": "MeshService", "name": 5}, top) == {
-		["TREF006", "t.name", "must be of type string, got integer"],
-		["TREF004", "t", "name or labels must be set when kind is MeshService"],
+	found([mesh, mtp(`{kind: MeshService}`)]) == {["TREF004", "spec.from[0].targetRef"]}
+	found([mesh, mtp(`{kind: MeshService, name: Web}`)]) == {["TREF004", "spec.from[0].targetRef.name"]}
+	found([mesh, mtp(`{kind: MeshServiceSubset, tags: {a: b}}`)]) == {["TREF004", "spec.from[0].targetRef.name"]}
+	found([mesh, mtp(`{kind: MeshServiceSubset, name: "", tags: {a: b}}`)]) == {["TREF004", "spec.from[0].targetRef.name"]}
+	found([mesh, mtp(`{kind: MeshServiceSubset, name: Web}`)]) == {["TREF004", "spec.from[0].targetRef.name"]}
+	found([mesh, mtp(`{kind: MeshService, name: 5}`)]) == {
+		["TREF004", "spec.from[0].targetRef"],
+		["TREF006", "spec.from[0].targetRef.name"],
 	}
-	problems({"kind": "MeshService", "name": "Web"}, top) == {["TREF004", "t.name", lib.messages.service_name]}
-	problems({"kind": "MeshService", "labels": {"a": "b"}, "namespace": "n"}, top) == {
-		["TREF002", "t.labels", "either labels or name and namespace must be specified"],
-	}
-	problems({"kind": "MeshService", "name": "web", "sectionName": "http"}, top) == {
-		["GB003", "t.sectionName", "sectionName with kind MeshService is not supported yet by gen-bundle"],
-	}
-	problems({"kind": "MeshServiceSubset", "tags": {}}, top) == {
-		["TREF004", "t.name", "must be set when kind is MeshServiceSubset"],
-	}
+}
+
+test_mesh_service_selection if {
+	found([mesh, top(`{kind: MeshService, labels: {app: web}, name: web}`)]) == {["TREF002", "spec.targetRef.labels"]}
+	found([mesh, top(`{kind: MeshService, labels: {app: web}}`)]) == {["GB003", "spec.targetRef.labels"]}
+	found([mesh, top(`{kind: MeshService, name: web, sectionName: http}`)]) == {["GB003", "spec.targetRef.sectionName"]}
+	found([mesh, top(`{kind: MeshService, labels: [x]}`)]) == {["TREF006", "spec.targetRef.labels"], ["GB003", "spec.targetRef.labels"]}
+	found([mesh, top(`{kind: MeshService, name: web, namespace: 3}`)]) == {["TREF006", "spec.targetRef.namespace"]}
 }
 
 test_proxy_types if {
-	problems({"kind": "Mesh", "proxyTypes": []}, top) == {
-		["TREF005", "t.proxyTypes", "must be undefined or have at least one element"],
+	found([mesh, top(`{kind: Mesh, proxyTypes: []}`)]) == {["TREF005", "spec.targetRef.proxyTypes"]}
+	found([mesh, top(`{kind: Mesh, proxyTypes: [Sidecars, 3]}`)]) == {
+		["TREF005", "spec.targetRef.proxyTypes[0]"],
+		["TREF006", "spec.targetRef.proxyTypes[1]"],
 	}
-	problems({"kind": "MeshSubset", "proxyTypes": "Sidecar"}, top) == {
-		["TREF006", "t.proxyTypes", "must be of type array, got string"],
-	}
-	problems({"kind": "Mesh", "proxyTypes": ["Sidecar", "Gatewy", 1, null]}, top) == {
-		["TREF005", "t.proxyTypes[1]", `unsupported value "Gatewy": supported values: "Sidecar", "Gateway"`],
-		["TREF006", "t.proxyTypes[2]", "must be of type string, got integer"],
-	}
+	found([mesh, top(`{kind: Mesh, proxyTypes: Sidecar}`)]) == {["TREF006", "spec.targetRef.proxyTypes"]}
 }
 
 test_dataplane if {
-	problems({"kind": "Dataplane", "labels": {"a": "b"}, "name": "dp", "tags": {}}, top) == {
-		["GB002", "t.kind", "value 'Dataplane' is not supported yet by gen-bundle"],
-		["TREF002", "t.labels", "either labels or name and namespace must be specified"],
-		["TREF002", "t.tags", "must not be set with kind Dataplane"],
+	found([mesh, top(`{kind: Dataplane, labels: {app: web}, name: web}`)]) == {
+		["GB002", "spec.targetRef.kind"],
+		["TREF002", "spec.targetRef.labels"],
 	}
-	problems({"kind": "Dataplane", "sectionName": "http"}, passthrough) == {
-		["GB002", "t.kind", "value 'Dataplane' is not supported yet by gen-bundle"],
-		["TREF002", "t.sectionName", "can only be used with inbound policies"],
+	found([mesh, `{type: MeshPassthrough, name: p, spec: {targetRef: {kind: Dataplane, sectionName: http}}}`]) == {
+		["GB002", "spec.targetRef.kind"],
+		["TREF002", "spec.targetRef.sectionName"],
 	}
-	problems({"kind": "MeshSubset"}, passthrough) == set()
-	problems({"kind": "MeshService", "name": "a"}, passthrough) == {
-		["TREF001", "t.kind", "value 'MeshService' is not supported"],
-	}
-}
-
-test_required_tags if {
-	lib.required_tags({"kind": "Mesh"}) == {}
-	lib.required_tags({"kind": "MeshSubset"}) == {}
-	lib.required_tags({"kind": "MeshSubset", "tags": {"a": "b"}}) == {"a": "b"}
-	lib.required_tags({"kind": "MeshService", "name": "web"}) == {"kuma.io/service": "web"}
-	lib.required_tags({"kind": "MeshServiceSubset", "name": "web", "tags": {"v": "1"}}) == {
-		"kuma.io/service": "web", "v": "1",
-	}
-}
-
-test_valid_target_ref if {
-	lib.valid_target_ref("t", {"kind": "Mesh"}, top)
-	not lib.valid_target_ref("t", {"kind": "Mesh", "tags": {}}, top)
 }

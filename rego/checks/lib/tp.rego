@@ -5,43 +5,72 @@
 # TP004 types and unknown fields.
 package checks.lib
 
-tp_problems(r) := union({
-	object_problems("TP004", spec_root(r), r.spec),
-	unknown_problems("TP004", spec_root(r), r.spec, {"sources", "destinations"}),
-	selectors_problems("sources", object.get(as_object(r.spec), "sources", null)),
-	selectors_problems("destinations", object.get(as_object(r.spec), "destinations", null)),
-})
+tps := suspects_of.TrafficPermission
 
-selectors_problems(at, selectors) := union({
-	array_problems("TP004", at, selectors),
-	{problem("TP001", at, "must have at least one element") | count(as_array(selectors)) == 0},
-	{p |
-		some i, selector in as_array(selectors)
-		some p in selector_problems(at_index(at, i), selector)
-	},
-})
-
-selector_problems(at, selector) := union({
-	object_problems("TP004", at, selector),
-	unknown_problems("TP004", at, selector, {"match"}),
-	string_map_problems("TP004", at_field(at, "match"), match),
-	{problem("TP002", at_field(at, "match"), "must have at least one tag") | count(as_object(match)) == 0},
-	{p |
-		some key, value in string_items(match)
-		some p in selector_tag_problems(at_field(at, "match"), key, value)
-	},
-}) if {
-	match := object.get(as_object(selector), "match", null)
+tp_problems contains resource_finding(r, type_problem("TP004", r.spec_at, r.spec, "object")) if {
+	some r in tps
+	not is_null(r.spec)
+	not is_object(r.spec)
 }
 
-# Kuma's ValidateSelector: every rule is checked, values may be "*".
-selector_tag_problems(at, key, value) := union({
-	{problem("TP003", at, "tag name must be non-empty") | key == ""},
-	{problem("TP003", at_key(at, key), messages.tag_name) |
-		not regex.match(`^[a-zA-Z0-9.\-_:/]*$`, key)
-	},
-	{problem("TP003", at_key(at, key), "tag value must be non-empty") | value == ""},
-	{problem("TP003", at_key(at, key), messages.selector_value) |
-		not regex.match(`^([a-zA-Z0-9.\-_:/]*|\*)$`, value)
-	},
-})
+tp_problems contains resource_finding(r, problem("TP004", array.concat(r.spec_at, [name]), "unknown field")) if {
+	some r in tps
+	is_object(r.spec)
+	some name, _ in r.spec
+	not name in {"sources", "destinations"}
+}
+
+tp_selector_lists := [[r, array.concat(r.spec_at, [list]), object.get(as_object(r.spec), list, null)] |
+	some r in tps
+	some list in ["sources", "destinations"]
+]
+
+tp_problems contains resource_finding(r, type_problem("TP004", at, selectors, "array")) if {
+	some [r, at, selectors] in tp_selector_lists
+	not is_null(selectors)
+	not is_array(selectors)
+}
+
+tp_problems contains resource_finding(r, problem("TP001", at, "must have at least one element")) if {
+	some [r, at, selectors] in tp_selector_lists
+	selectors in {null, []}
+}
+
+tp_selectors := [[r, array.concat(at, [i]), selector] |
+	some [r, at, selectors] in tp_selector_lists
+	is_array(selectors)
+	some i, selector in selectors
+]
+
+tp_problems contains resource_finding(r, type_problem("TP004", at, selector, "object")) if {
+	some [r, at, selector] in tp_selectors
+	not is_object(selector)
+}
+
+tp_problems contains resource_finding(r, problem("TP004", array.concat(at, [name]), "unknown field")) if {
+	some [r, at, selector] in tp_selectors
+	is_object(selector)
+	some name, _ in selector
+	name != "match"
+}
+
+tp_problems contains resource_finding(
+	r,
+	problem("TP002", array.concat(at, ["match"]), "must have at least one tag"),
+) if {
+	some [r, at, selector] in tp_selectors
+	count(as_object(object.get(as_object(selector), "match", null))) == 0
+}
+
+tp_problems contains resource_finding(r, finding) if {
+	some [r, at, selector] in tp_selectors
+	is_object(selector)
+	some finding in string_map_type_problems("TP004", array.concat(at, ["match"]), selector.match)
+}
+
+# Kuma's ValidateSelector: values may be "*".
+tp_problems contains resource_finding(r, problem("TP003", error_at, message)) if {
+	some [r, at, selector] in tp_selectors
+	some name, value in string_items(object.get(as_object(selector), "match", null))
+	some [error_at, message] in tag_errors(array.concat(at, ["match"]), name, value, true)
+}

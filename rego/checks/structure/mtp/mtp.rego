@@ -1,5 +1,5 @@
-# MeshTrafficPermission: Kuma's validation of from and rules (MTP001-MTP007).
-# Checks: see docs/checks/README.md; each result carries its ID in `id`.
+# MeshTrafficPermission validation: the findings of data.checks.lib whose ID the catalogue (lib/catalogue.rego) files
+# under this namespace. Checks: docs/checks/README.md; each result carries its ID in `id`.
 package checks.structure.mtp
 
 import data.checks.lib
@@ -9,6 +9,5 @@ import data.checks.lib
 # description: "MTP001-MTP007: Kuma's validation of from and rules."
 # entrypoint: true
 deny contains finding if {
-	some finding in lib.findings
-	startswith(finding.id, "MTP")
+	some finding in lib.namespace_findings("checks.structure.mtp", "error")
 }

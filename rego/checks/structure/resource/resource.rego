@@ -1,14 +1,21 @@
-# The resource envelope as gen-bundle reads it: names, mesh, namespace, labels, top-level fields (RES001-RES005).
-# Checks: see docs/checks/README.md; each result carries its ID in `id`.
+# Resource envelope: the findings of data.checks.lib whose ID the catalogue (lib/catalogue.rego) files
+# under this namespace. Checks: docs/checks/README.md; each result carries its ID in `id`.
 package checks.structure.resource
 
 import data.checks.lib
 
 # METADATA
 # title: Resource envelope
-# description: "RES001-RES005: names, mesh, namespace, labels and top-level fields as gen-bundle reads them."
+# description: "RES001-RES010: names, mesh, namespace, labels, top-level fields, kinds and API versions."
 # entrypoint: true
 deny contains finding if {
-	some finding in lib.findings
-	startswith(finding.id, "RES")
+	some finding in lib.namespace_findings("checks.structure.resource", "error")
+}
+
+# METADATA
+# title: Resource envelope (warnings)
+# description: "RES001-RES010: names, mesh, namespace, labels, top-level fields, kinds and API versions."
+# entrypoint: true
+warn contains finding if {
+	some finding in lib.namespace_findings("checks.structure.resource", "warning")
 }

@@ -1,14 +1,13 @@
-# TrafficPermission: Kuma's validation of sources and destinations (TP001-TP004).
-# Checks: see docs/checks/README.md; each result carries its ID in `id`.
+# TrafficPermission validation: the findings of data.checks.lib whose ID the catalogue (lib/catalogue.rego) files
+# under this namespace. Checks: docs/checks/README.md; each result carries its ID in `id`.
 package checks.structure.tp
 
 import data.checks.lib
 
 # METADATA
 # title: TrafficPermission validation
-# description: "TP001-TP004: Kuma's validation of sources and destinations."
+# description: "TP001-TP004: Kuma's validation of TrafficPermission."
 # entrypoint: true
 deny contains finding if {
-	some finding in lib.findings
-	startswith(finding.id, "TP")
+	some finding in lib.namespace_findings("checks.structure.tp", "error")
 }
