@@ -52,6 +52,7 @@ def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
     run.incomplete = any(diagnostic.is_error for diagnostic in diagnostics)
     report = run.finish()
     diagnostics.extend(to_diagnostic(finding, run.documents) for finding in report.findings)
+    report.findings.clear()
     result.diagnostics = sorted(diagnostics, key=sort_key)
     result.resource_counts = Counter(str(item["kind"]) for item in report.models)
     result.inputs = sorted(digests)

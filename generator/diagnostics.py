@@ -21,7 +21,7 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     file: str
     line: int  # 1-based; 0: the file as a whole (missing, unreadable, a link loop)
@@ -33,7 +33,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     """What a diagnostic's ID stands for: the title of its check and where its page is."""
 
@@ -45,7 +45,7 @@ class Rule:
         return f"docs/checks/{self.id}.md"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: Severity
     location: Location

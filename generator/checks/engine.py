@@ -51,7 +51,10 @@ class CheckRun:
     part_documents: int = PART_DOCUMENTS
     documents: dict[tuple[str, int], Document] = field(default_factory=dict)
     _pending: list[dict[str, Any]] = field(default_factory=list)
+    _pending_objects: int = 0  # objects in _pending: documents, or the items of a List
     _parts: list[Future[bytes]] = field(default_factory=list)
+    _report: Report = field(default_factory=Report)  # what the parts checked so far
+    _consumed_any: bool = False  # whether the input went to OPA in parts
     input_name: str = "<input>"  # where a finding about the input as a whole is reported
     incomplete: bool = False  # the reader refused something: the checks do not see the whole input
     _first: dict[str, Any] | None = None
@@ -60,17 +63,30 @@ class CheckRun:
     def add(self, file: str, file_index: int, documents: Iterable[Document]) -> None:
         for number, document in enumerate(documents, start=1):
             self.documents[(file, number)] = document
-            record = {"file": file, "file_index": file_index, "document": number, "value": document.value}
             if self._first is None:
                 self._first = {"file": file, "document": number}
-            self._pending.append(record)
-            if len(self._pending) >= self.part_documents:
-                self._submit()
+            for record in self._records(file, file_index, number, document.value):
+                self._pending.append(record)
+                items = record["value"].get("items") if "item_offset" in record else None
+                self._pending_objects += len(items) if isinstance(items, list) else 1
+                if self._pending_objects >= self.part_documents:
+                    self._submit()
+
+    def _records(self, file: str, file_index: int, number: int, value: Any) -> Iterable[dict[str, Any]]:
+        """A document as the checks take it; a long kubectl List in pieces of PART_DOCUMENTS items."""
+        record = {"file": file, "file_index": file_index, "document": number, "value": value}
+        items = value.get("items") if isinstance(value, dict) and value.get("kind") == "List" else None
+        if not isinstance(items, list) or len(items) <= self.part_documents:
+            yield record
+            return
+        for start in range(0, len(items), self.part_documents):
+            piece = {**value, "items": items[start : start + self.part_documents]}
+            yield {**record, "value": piece, "item_offset": start}
 
     def finish(self) -> Report:
-        report = Report()
+        report = self._report
         try:
-            if not self._parts:
+            if not self._parts and not self._consumed_any:
                 # One part: everything, the cross-document checks included, in one evaluation.
                 request: dict[str, Any] = {"documents": self._pending, "combined": True, "incomplete": self.incomplete}
                 request["first_document"] = self._first or {"file": self.input_name, "document": 0}
@@ -80,6 +96,7 @@ class CheckRun:
                 self._submit()
             for part in self._parts:
                 report.extend(_decode(part.result()))
+            self._parts.clear()
             has_errors = self.incomplete or any(finding.severity is Severity.ERROR for finding in report.findings)
             final = {"documents": [], "summaries": report.summaries, "combined": True, "incomplete": has_errors}
             final["first_document"] = self._first or {"file": self.input_name, "document": 0}
@@ -92,15 +109,22 @@ class CheckRun:
     def _submit(self) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
-        part, self._pending = self._pending, []
+        part, self._pending, self._pending_objects = self._pending, [], 0
         self._parts.append(self._pool.submit(self._run, {"documents": part, "combined": False}))
+        # Read what the finished parts said now, so that their output is not all held at once.
+        while len(self._parts) > 1 and self._parts[0].done():
+            self._report.extend(_decode(self._parts.pop(0).result()))
+        self._consumed_any = True
 
     def _evaluate(self, request: dict[str, Any]) -> Any:
         return _decode(self._run(request))
 
     def _run(self, request: dict[str, Any]) -> bytes:
         payload = json.dumps(
-            {"gen_bundle": {**request, "settings": self.settings.as_json()}}, ensure_ascii=False, allow_nan=False
+            {"gen_bundle": {**request, "settings": self.settings.as_json()}},
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
         ).encode()
         return self.opa.eval(QUERY, [checks_dir()], payload)
 

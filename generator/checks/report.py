@@ -17,7 +17,7 @@ class ReportError(Exception):
     """The report does not have the agreed shape: a defect, never the input's fault."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     id: str
     severity: Severity
@@ -67,6 +67,9 @@ class Report:
             raise ReportError(f"the checks' report is malformed: missing {exc}") from None
 
 
+_rules: dict[tuple[str, str], Rule] = {}
+
+
 def to_diagnostic(finding: Finding, documents: dict[tuple[str, int], Document]) -> Diagnostic:
     """A finding at its file position: the field it names, or the nearest part of it that exists."""
     document = documents.get((finding.file, finding.document))
@@ -74,7 +77,7 @@ def to_diagnostic(finding: Finding, documents: dict[tuple[str, int], Document]) 
     return Diagnostic(
         finding.severity,
         location,
-        Rule(finding.id, finding.title),
+        _rules.setdefault((finding.id, finding.title), Rule(finding.id, finding.title)),
         finding.message,
         resource=finding.resource,
         field=finding.field or None,

@@ -28,7 +28,7 @@ from tests.checks.corpus import generate
 from tests.checks.harness import FIXTURES, ROOT, conftest, conftest_test
 
 SEED = 20261201
-DOCUMENTS = int(os.environ.get("GEN_BUNDLE_DIFFERENTIAL_DOCUMENTS", "600"))
+DOCUMENTS = int(os.environ.get("GEN_BUNDLE_DIFFERENTIAL_DOCUMENTS", "400"))
 BAD = ROOT / "tests" / "corpus" / "bad"
 Finding = tuple[str, int, int, str, str]  # (ID, line, column, field, message)
 

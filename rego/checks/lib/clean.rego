@@ -6,8 +6,8 @@
 # mostly clean resources); it must never hide a finding, which tests check by running every rule on
 # every resource too (settings.exhaustive, tests/checks/test_fast_path.py).
 #
-# What is not covered here (Mesh, MeshPassthrough with matches, TLS settings, rules[], Dataplane
-# refs, anything unusual) is simply a suspect.
+# What is not covered here (Mesh, two MeshPassthrough matches on one port, TLS settings, rules[],
+# Dataplane refs, anything unusual) is simply a suspect.
 package checks.lib
 
 suspects := resources if settings.exhaustive
@@ -144,6 +144,79 @@ clean_spec(r) if {
 	split_host_port(address)[0] != service
 	lower(object.get(tags, "kuma.io/protocol", "tcp")) in es_accepted_protocols
 }
+
+clean_spec(r) if {
+	r.kind == "MeshPassthrough"
+	spec := r.spec
+	is_object(spec)
+	count(object.keys(spec) - {"targetRef", "default"}) == 0
+	clean_optional_ref(object.get(spec, "targetRef", null), {"Mesh", "MeshSubset"})
+	conf := spec.default
+	is_object(conf)
+	count(object.keys(conf) - {"passthroughMode", "appendMatch"}) == 0
+	object.get(conf, "passthroughMode", "Matched") in passthrough_modes
+	matches := object.get(conf, "appendMatch", [])
+	is_array(matches)
+	every match in matches {
+		clean_match(match)
+	}
+
+	# One protocol per port, and no value twice on a port: the rules that compare the matches of a
+	# port (MPT002, MPT003) have nothing to report.
+	on_ports := [[match.port, object.get(match, "protocol", "tcp"), match.value] | some match in matches; is_number(match.port)]
+	count(on_ports) == count({entry | some entry in on_ports})
+	count({[port, protocol] | some [port, protocol, _] in on_ports}) == count({port | some [port, _, _] in on_ports})
+}
+
+clean_match(match) if {
+	is_object(match)
+	count(object.keys(match) - {"type", "value", "port", "protocol"}) == 0
+	clean_match_port(object.get(match, "port", null))
+	protocol := object.get(match, "protocol", "tcp")
+	protocol in match_protocols
+	protocol != "mysql"
+	clean_match_value(match.type, match.value, protocol, object.get(match, "port", null))
+}
+
+clean_match_port(null)
+
+clean_match_port(port) if {
+	is_integer(port)
+	valid_port_number(port)
+}
+
+clean_match_value("IP", value, _, _) if {
+	is_string(value)
+	is_ip(value)
+}
+
+clean_match_value("CIDR", value, _, _) if {
+	is_string(value)
+	is_cidr(value)
+}
+
+# A plain name (no wildcard) on a protocol a domain can use.
+clean_match_value("Domain", value, protocol, _) if {
+	is_string(value)
+	not protocol in {"tcp", "mysql"}
+	not startswith(value, "*")
+	is_dns_name(value)
+}
+
+# `*.` and a plain name, on a port when the protocol is HTTP-like.
+clean_match_value("Domain", value, protocol, port) if {
+	is_string(value)
+	not protocol in {"tcp", "mysql"}
+	startswith(value, "*.")
+	rest := substring(value, 2, -1)
+	not startswith(rest, "*")
+	is_dns_name(rest)
+	clean_wildcard_port(protocol, port)
+}
+
+clean_wildcard_port(protocol, _) if not protocol in layer7_protocols
+
+clean_wildcard_port(_, port) if port != null
 
 clean_mtp_top_kinds := {"Mesh", "MeshSubset", "MeshService", "MeshServiceSubset"}
 

@@ -52,15 +52,17 @@ first_position[path] := min(positions) if {
 # Every object to classify: a document, or an item of a kubectl List (item >= 0, base ["items", i]).
 objects := [o | some d in documents; some o in document_objects(d)]
 
+# gen-bundle may hand a long List over in pieces, each saying where its items start.
 document_objects(d) := [{
 	"file": d.file,
 	"file_index": d.file_index,
 	"document": d.document,
-	"item": i,
-	"base": ["items", i],
+	"item": i + offset,
+	"base": ["items", i + offset],
 	"value": item,
 	"class": class_of(item, registry),
 } |
+	offset := object.get(d, "item_offset", 0)
 	some i, item in d.value.items
 ] if {
 	kubectl_list(d.value)

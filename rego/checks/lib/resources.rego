@@ -58,9 +58,12 @@ kind_class(kind, known) := "invalid" if {
 	kind_treatment(kind) == "compiled"
 } else := kind_treatment(kind)
 
-# The problems that keep an object from being a resource at all, and the notes on skipped kinds.
+# The problems that keep an object from being a resource at all, and the notes on skipped kinds;
+# each class looked at once (most objects are resources).
+objects_of[class] := [o | some o in objects; o.class == class] if some class in {"invalid", "foreign", "pending", "skipped"}
+
 classification_problems contains object_finding(o, problem("RES008", [], message)) if {
-	some o in objects
+	some o in objects_of.invalid
 	not is_object(o.value)
 	not document_is_empty(o)
 	message := sprintf("expected a resource (an object), got %s", [json_type(o.value)])
@@ -70,14 +73,14 @@ classification_problems contains object_finding(o, problem(
 	"RES008", [],
 	"not a Kuma resource: expected `type` (Universal) or `apiVersion` and `kind` (Kubernetes)",
 )) if {
-	some o in objects
+	some o in objects_of.invalid
 	is_object(o.value)
 	not kubernetes(o.value)
 	not universal(o.value)
 }
 
 classification_problems contains object_finding(o, problem("RES007", ["apiVersion"], message)) if {
-	some o in objects
+	some o in objects_of.invalid
 	is_object(o.value)
 	kubernetes(o.value)
 	api_group(o.value) in {kuma_api_group, null}
@@ -86,7 +89,7 @@ classification_problems contains object_finding(o, problem("RES007", ["apiVersio
 }
 
 classification_problems contains object_finding(o, problem("RES006", ["kind"], message)) if {
-	some o in objects
+	some o in objects_of.invalid
 	is_object(o.value)
 	kubernetes(o.value)
 	api_group(o.value) == kuma_api_group
@@ -95,7 +98,7 @@ classification_problems contains object_finding(o, problem("RES006", ["kind"], m
 }
 
 classification_problems contains object_finding(o, problem("RES006", ["type"], message)) if {
-	some o in objects
+	some o in objects_of.invalid
 	is_object(o.value)
 	universal(o.value)
 	not o.value.type in universal_kinds
@@ -104,8 +107,7 @@ classification_problems contains object_finding(o, problem("RES006", ["type"], m
 
 # A kind Kuma has, in another API group: left alone, but likely a typo in apiVersion.
 classification_problems contains object_finding(o, problem("RES010", ["apiVersion"], message)) if {
-	some o in objects
-	o.class == "foreign"
+	some o in objects_of.foreign
 	o.value.kind in kubernetes_kinds
 	message := sprintf(
 		`%s of API group "%s" is not Kuma's (%s), so it is left alone`,
@@ -114,14 +116,12 @@ classification_problems contains object_finding(o, problem("RES010", ["apiVersio
 }
 
 classification_problems contains object_finding(o, problem("GB004", [kind_field(o.value)], message)) if {
-	some o in objects
-	o.class == "pending"
+	some o in objects_of.pending
 	message := sprintf("%s decides access, but gen-bundle does not compile it yet", [kind_of(o.value)])
 }
 
 classification_problems contains object_finding(o, problem("RES009", [], "decides nothing about access; skipped")) if {
-	some o in objects
-	o.class == "skipped"
+	some o in objects_of.skipped
 }
 
 # An empty document (conftest hands an empty file over as null) holds nothing to check.
@@ -169,26 +169,75 @@ resources := [resource(o) | some o in objects; o.class == "resource"]
 # Resources of one kind, for the per-kind checks.
 resources_of[kind] := [r | some r in resources; r.kind == kind] if some kind in compiled_kinds
 
-resource(o) := {
-	"key": [o.file, o.document, o.item],
-	"file": o.file,
-	"file_index": o.file_index,
-	"document": o.document,
-	"item": o.item,
-	"base": o.base,
+resource(o) := object.union(
+	{
+		"key": [o.file, o.document, o.item],
+		"file": o.file,
+		"file_index": o.file_index,
+		"document": o.document,
+		"item": o.item,
+		"base": o.base,
+		"raw": o.value,
+	},
+	placed(o.value, form(o.value)),
+)
+
+# What names and places a resource, per form (one pass over the envelope, not one per field).
+placed(value, "kubernetes") := {
 	"kind": kind,
-	"form": written_form,
-	"name": name(o.value),
-	"mesh": mesh(kind, o.value),
-	"namespace": namespace(kind, o.value),
-	"labels": string_items(raw_labels(o.value)),
-	"spec": spec(kind, o.value),
-	"spec_at": spec_at(kind, written_form),
-	"raw": o.value,
+	"form": "kubernetes",
+	"name": name,
+	"mesh": kubernetes_mesh(kind, value, metadata, name),
+	"namespace": kubernetes_namespace(kind, metadata),
+	"labels": string_items(object.get(metadata, "labels", null)),
+	"spec": object.get(value, "spec", null),
+	"spec_at": ["spec"],
 } if {
-	kind := kind_of(o.value)
-	written_form := form(o.value)
+	kind := value.kind
+	metadata := as_object(object.get(value, "metadata", null))
+	name := non_empty_or_null(object.get(metadata, "name", null))
 }
+
+placed(value, "universal") := {
+	"kind": kind,
+	"form": "universal",
+	"name": name,
+	"mesh": universal_mesh(kind, value, name),
+	"namespace": null,
+	"labels": string_items(object.get(value, "labels", null)),
+	"spec": spec(kind, value),
+	"spec_at": spec_at(kind, "universal"),
+} if {
+	kind := value.type
+	name := non_empty_or_null(object.get(value, "name", null))
+}
+
+non_empty_or_null(value) := value if non_empty_string(value)
+
+else := null
+
+kubernetes_mesh("Mesh", _, _, name) := name
+
+kubernetes_mesh(kind, _, metadata, _) := mesh if {
+	kind in new_style_kinds
+	mesh := non_empty_or_default(object.get(metadata, ["labels", "kuma.io/mesh"], null))
+}
+
+kubernetes_mesh(kind, value, _, _) := non_empty_or_default(object.get(value, "mesh", null)) if {
+	kind in {"TrafficPermission", "ExternalService"}
+}
+
+universal_mesh("Mesh", _, name) := name
+
+universal_mesh(kind, value, _) := non_empty_or_default(object.get(value, "mesh", null)) if kind != "Mesh"
+
+non_empty_or_default(value) := value if non_empty_string(value)
+
+else := default_mesh
+
+kubernetes_namespace(kind, metadata) := non_empty_or_null(object.get(metadata, "namespace", null)) if {
+	kind in new_style_kinds
+} else := null
 
 form(value) := "kubernetes" if kubernetes(value)
 
@@ -202,31 +251,10 @@ name(value) := value.metadata.name if {
 	non_empty_string(value.name)
 } else := null
 
-raw_labels(value) := object.get(value, ["metadata", "labels"], null) if kubernetes(value)
-
-else := object.get(value, "labels", null)
-
-mesh(kind, value) := name(value) if {
-	kind == "Mesh"
-} else := value.metadata.labels["kuma.io/mesh"] if {
-	kind in new_style_kinds
-	kubernetes(value)
-	non_empty_string(value.metadata.labels["kuma.io/mesh"])
-} else := value.mesh if {
-	not mesh_in_label(kind, value)
-	non_empty_string(value.mesh)
-} else := default_mesh
-
 mesh_in_label(kind, value) if {
 	kind in new_style_kinds
 	kubernetes(value)
 }
-
-namespace(kind, value) := value.metadata.namespace if {
-	kind in new_style_kinds
-	kubernetes(value)
-	non_empty_string(value.metadata.namespace)
-} else := null
 
 # The kind's own fields: `spec`, or the top-level fields of a Universal legacy kind.
 spec(kind, value) := object.remove(value, universal_envelope) if {

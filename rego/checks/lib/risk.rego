@@ -114,11 +114,7 @@ warning_findings contains model_finding(m, problem("RISK005", ["spec", "from", i
 }
 
 # Every tag `wider` requires, `narrower` requires too.
-covers(wider, narrower) if {
-	every name, value in wider {
-		narrower[name] == value
-	}
-}
+covers(wider, narrower) if object.subset(narrower, wider)
 
 policy_models := array.concat(models_of.MeshTrafficPermission, models_of.MeshPassthrough)
 
