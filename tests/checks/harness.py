@@ -143,14 +143,25 @@ class Run:
         return grouped
 
 
-def conftest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([tool("conftest"), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+def conftest(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [tool("conftest"), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
-def conftest_test(paths: Iterable[Path | str], *flags: str, cwd: Path = ROOT) -> Run:
+def conftest_test(paths: Iterable[Path | str], *flags: str, cwd: Path = ROOT, timeout: float = 300) -> Run:
     """`conftest test` with our checks over `paths`, all namespaces, JSON output."""
     process = conftest(
-        "test", "--policy", str(POLICY), "--all-namespaces", "--output", "json", *flags, *map(str, paths), cwd=cwd
+        "test",
+        "--policy",
+        str(POLICY),
+        "--all-namespaces",
+        "--output",
+        "json",
+        *flags,
+        *map(str, paths),
+        cwd=cwd,
+        timeout=timeout,
     )
     if process.returncode not in (0, 1, 2) or not process.stdout.strip():
         raise AssertionError(f"conftest failed ({process.returncode}): {process.stderr}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,15 @@ from generator.build import check
 from generator.diagnostics import Diagnostic, Severity
 from generator.reading.documents import Document, parse_text
 from tests.checks.corpus import generate
-from tests.checks.harness import FIXTURES, ROOT, conftest, conftest_test
+from tests.checks.harness import FIXTURES, ROOT, Run, conftest, conftest_test
 
 SEED = 20261201
 DOCUMENTS = int(os.environ.get("GEN_BUNDLE_DIFFERENTIAL_DOCUMENTS", "400"))
 BAD = ROOT / "tests" / "corpus" / "bad"
 Finding = tuple[str, int, int, str, str]  # (ID, line, column, field, message)
+# conftest checks a few hundred files a second; the long run needs more than the default 300 s.
+COMBINED_TIMEOUT = 300 + DOCUMENTS / 20
+CONFTEST_PART = 2000  # files per conftest run of the per-document comparison, two at a time
 
 # Bad-corpus files gen-bundle's reader refuses, and what real conftest (sigs.k8s.io/yaml) does instead:
 # "parse error" (it refuses the file too), or the check IDs it then reports, or "nothing".
@@ -129,6 +133,18 @@ def key(diagnostic: Diagnostic) -> Finding:
     )
 
 
+def conftest_in_parts(paths: list[Path]) -> Run:
+    """Per-document results do not depend on the other files: check a large corpus in parts."""
+    parts = [paths[start : start + CONFTEST_PART] for start in range(0, len(paths), CONFTEST_PART)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(conftest_test, parts))
+    merged = Run(max(run.returncode for run in runs))
+    for run in runs:
+        merged.results.extend(run.results)
+        merged.files |= run.files
+    return merged
+
+
 @pytest.fixture(scope="module")
 def gen_bundle_run(corpus: list[Path]) -> list[Diagnostic]:
     return check([str(path) for path in corpus]).diagnostics
@@ -149,7 +165,7 @@ def test_every_document_gets_the_same_findings_from_gen_bundle_and_conftest(
                 (found[0], 0, 0, *found[3:]) if diagnostic.location.file in listed else found
             )
     theirs: dict[str, set[Finding]] = {str(path): set() for path in readable}
-    run = conftest_test(readable)
+    run = conftest_in_parts(readable)
     assert run.files == {str(path) for path in readable}, "conftest did not check every file"
     for result in run.results:
         document = document_of(Path(result.file))
@@ -179,7 +195,7 @@ def test_the_cross_document_findings_agree_under_combine(corpus: list[Path], gen
     ours = {
         (d.rule.id, d.location.file, d.location.line, d.message) for d in gen_bundle_run if d.rule.id.startswith("CMB")
     }
-    run = conftest_test(readable, "--combine")
+    run = conftest_test(readable, "--combine", timeout=COMBINED_TIMEOUT)
     theirs = set()
     for result in run.results:
         if not result.id.startswith("CMB"):

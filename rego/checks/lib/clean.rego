@@ -163,7 +163,10 @@ clean_spec(r) if {
 
 	# One protocol per port, and no value twice on a port: the rules that compare the matches of a
 	# port (MPT002, MPT003) have nothing to report.
-	on_ports := [[match.port, object.get(match, "protocol", "tcp"), match.value] | some match in matches; is_number(match.port)]
+	on_ports := [[match.port, object.get(match, "protocol", "tcp"), match.value] |
+		some match in matches
+		is_number(match.port)
+	]
 	count(on_ports) == count({entry | some entry in on_ports})
 	count({[port, protocol] | some [port, protocol, _] in on_ports}) == count({port | some [port, _, _] in on_ports})
 }

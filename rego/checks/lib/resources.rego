@@ -60,7 +60,9 @@ kind_class(kind, known) := "invalid" if {
 
 # The problems that keep an object from being a resource at all, and the notes on skipped kinds;
 # each class looked at once (most objects are resources).
-objects_of[class] := [o | some o in objects; o.class == class] if some class in {"invalid", "foreign", "pending", "skipped"}
+objects_of[class] := [o | some o in objects; o.class == class] if {
+	some class in {"invalid", "foreign", "pending", "skipped"}
+}
 
 classification_problems contains object_finding(o, problem("RES008", [], message)) if {
 	some o in objects_of.invalid
