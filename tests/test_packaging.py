@@ -1,8 +1,10 @@
 """`pip install .` must give a gen-bundle that carries the Rego library: the wheel holds a copy of
-rego/kuma/authz without its tests."""
+rego/kuma/authz without its tests. And the test command's installs are all locked (constraints/test.txt)."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import subprocess
 import sys
 import zipfile
@@ -30,3 +32,24 @@ def test_the_wheel_carries_the_rego_library_and_the_console_script(tmp_path: Pat
     assert expected <= library
     assert "generator/library/kuma/authz/main.rego" in library
     assert "generator/library/kuma/authz/inbound/inbound.rego" in library
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_package_the_test_command_installed_is_locked_at_its_version() -> None:
+    """A fresh machine resolves today's newest of anything unpinned: the lock must name it all."""
+    locked = {}
+    for line in (ROOT / "constraints" / "test.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            locked[normalized(name)] = version.strip()
+    # pip and setuptools come with the virtualenv (ensurepip), not from the index; gen-bundle is this project.
+    unlocked = {
+        normalized(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions()
+        if normalized(dist.metadata["Name"]) not in {"gen-bundle", "pip", "setuptools"}
+        and locked.get(normalized(dist.metadata["Name"])) != dist.version
+    }
+    assert not unlocked, f"installed but not in constraints/test.txt at this version: {unlocked}"
