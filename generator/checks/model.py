@@ -60,7 +60,9 @@ def _add(model: Model, item: Json, documents: dict[tuple[str, int], Document]) -
             TrafficPermission(source, tuple(map(_tags, item["sources"])), tuple(map(_tags, item["destinations"])))
         )
     elif kind == "ExternalService":
-        model.external_services.append(ExternalService(source, _tags(item["tags"]), item["host"], int(item["port"])))
+        model.external_services.append(
+            ExternalService(source, _tags(item["tags"]), item["host"], int(item["port"]), item["host_kind"] == "ip")
+        )
     elif item["inactive"] is not None:
         return
     elif kind == "MeshTrafficPermission":

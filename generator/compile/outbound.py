@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator.addresses import is_ip_address
 from generator.compile.passthrough import prefix_bits
 from generator.compile.traffic_permission import best_permission, index_selectors
 from generator.model import ExternalService, TrafficPermission
@@ -36,7 +35,7 @@ def compile_outbound(
             record["policy"] = first_permission_index + governing
             record["sources"] = [dict(source) for source in permissions[governing].sources]
         records.append(record)
-        if is_ip_address(service.host):
+        if service.host_is_ip:
             by_address.setdefault(address_key(service), []).append(index)
         for host in (service.host, f"{service.service}.mesh".lower()):
             found = by_host.setdefault(host, [])

@@ -157,6 +157,7 @@ class ExternalService:
     tags: Tags
     host: str  # lower-case; an IP address or a DNS name
     port: int
+    host_is_ip: bool  # as the checks parsed the address (values.rego is_ip, Go's net.ParseIP)
 
     @property
     def service(self) -> str:

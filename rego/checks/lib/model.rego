@@ -72,6 +72,7 @@ kind_model(r) := {
 	"tags": string_items(r.spec.tags),
 	"host": lower(host),
 	"port": to_number(port),
+	"host_kind": host_kind(host),
 } if {
 	r.kind == "ExternalService"
 	[host, port] := split_host_port(r.spec.networking.address)
@@ -144,3 +145,9 @@ else := "no-sidecar" if {
 } else := null
 
 models_of[kind] := [m | some m in models; m.kind == kind] if some kind in compiled_kinds
+
+# Whether an ExternalService is reached by IP address or by name, decided here with the same parser
+# that validated the address (compilation matches an IP by address and port, a name by host).
+host_kind(host) := "ip" if is_ip(host)
+
+else := "name"
