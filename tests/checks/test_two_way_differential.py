@@ -209,6 +209,7 @@ def test_the_cross_document_findings_agree_under_combine(corpus: list[Path], gen
         theirs.add((result.id, file, location.line, message))
     assert ours == theirs
     assert {finding[0] for finding in ours} >= {"CMB001", "CMB003", "CMB004"}
+    print(f"\n{len(readable)} documents under --combine, {len(ours)} cross-document findings: 0 disagreements")
 
 
 @pytest.mark.parametrize("name", sorted(READER_ONLY))
