@@ -44,9 +44,13 @@ def installed_closure(project: str, extras: set[str]) -> dict[str, str]:
     """Every installed distribution `project[extras]` needs, transitively: name -> version. Walked through
     the installed metadata, so other things in the same environment (the benchmarks' extra) do not count."""
     found: dict[str, str] = {}
-    pending = [(project, extras)]
+    walked: set[tuple[str, frozenset[str]]] = set()  # a package reached again with other extras needs more
+    pending = [(project, frozenset(extras))]
     while pending:
         name, wanted = pending.pop()
+        if (normalized(name), wanted) in walked:
+            continue
+        walked.add((normalized(name), wanted))
         dist = importlib.metadata.distribution(name)
         found[normalized(name)] = dist.version
         for text in dist.requires or []:
@@ -54,8 +58,7 @@ def installed_closure(project: str, extras: set[str]) -> dict[str, str]:
             environments = [{"extra": extra} for extra in wanted] or [{"extra": ""}]
             if requirement.marker and not any(requirement.marker.evaluate(env) for env in environments):
                 continue
-            if normalized(requirement.name) not in found:
-                pending.append((requirement.name, set(requirement.extras)))
+            pending.append((requirement.name, frozenset(requirement.extras)))
     return found
 
 
