@@ -45,7 +45,7 @@ else := [{
 # documents one after the other, so that is where a run of its path starts; grouping the run starts by
 # path (one pass) rather than scanning the input for each entry keeps --combine linear in the documents.
 # A complete rule on purpose: OPA computes it once, where an object rule is evaluated again for each
-# path looked up, each time over the whole input (quadratic: 20,000 documents took conftest hours).
+# path looked up, each time over the whole input (quadratic: 5,000 documents outran 550 s).
 # regal ignore:prefer-set-or-object-rule
 first_position := {path: min(starts) | some path, starts in run_starts}
 
