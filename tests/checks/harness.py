@@ -7,6 +7,7 @@ comments::
     # message: <text>               an exact `msg` that must be among the results (repeatable)
     # mode: combine                 run with `conftest test --combine` (cross-document checks)
     # forms: as-is                  do not also run the file converted to the Kubernetes form
+    # kuma-version: 3.0.0           check for that Kuma release (a `--data` file of checks_settings)
 
 A `{file}` in a message stands for the file's path as conftest reports it. Under --combine every
 message starts with its location, `<file>, document <n>: `.
@@ -51,11 +52,14 @@ NAMESPACES = {
     "RES": "checks.structure.resource",
     "MESH": "checks.structure.mesh",
     "MTP": "checks.structure.mtp",
+    "MID": "checks.structure.identity",
+    "MTR": "checks.structure.identity",
     "TREF": "checks.structure.targetref",
     "TP": "checks.structure.tp",
     "ES": "checks.structure.es",
     "MPT": "checks.structure.passthrough",
     "GB": "checks.structure.genbundle",
+    "VER": "checks.structure.versions",
     "RISK": "checks.risk",
     "DEP": "checks.deprecated",
     "CMB": "checks.combined",
@@ -73,6 +77,7 @@ class Fixture:
     messages: tuple[str, ...]
     combine: bool
     both_forms: bool
+    kuma_version: str | None = None
 
     @property
     def name(self) -> str:
@@ -84,6 +89,7 @@ def read_fixture(path: Path) -> Fixture:
     messages: list[str] = []
     combine = False
     both_forms = True
+    kuma_version = None
     for line in path.read_text().splitlines():
         if not line.startswith("#"):
             break
@@ -96,9 +102,18 @@ def read_fixture(path: Path) -> Fixture:
             combine = value.strip() == "combine"
         elif key == "forms":
             both_forms = value.strip() != "as-is"
+        elif key == "kuma-version":
+            kuma_version = value.strip()
     if expect is None:
         raise ValueError(f"{path}: no `# expect:` line")
-    return Fixture(path, expect, tuple(messages), combine, both_forms)
+    return Fixture(path, expect, tuple(messages), combine, both_forms, kuma_version)
+
+
+def settings_data(directory: Path, kuma_version: str) -> Path:
+    """A conftest `--data` file that checks for another Kuma release."""
+    path = directory / f"kuma-{kuma_version}.yaml"
+    path.write_text(f'checks_settings:\n  kuma_version: "{kuma_version}"\n')
+    return path
 
 
 def all_fixtures() -> list[Fixture]:

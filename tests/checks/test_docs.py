@@ -17,8 +17,20 @@ from pathlib import Path
 import pytest
 
 from generator.build import check
+from generator.checks.engine import Settings
 from generator.reading.rules import RULES
-from tests.checks.harness import DOCS, FIXTURES, POLICY, Run, all_fixtures, catalogue, conftest_test, ids, prefix
+from tests.checks.harness import (
+    DOCS,
+    FIXTURES,
+    POLICY,
+    Run,
+    all_fixtures,
+    catalogue,
+    conftest_test,
+    ids,
+    prefix,
+    settings_data,
+)
 
 ID = re.compile(r"^[A-Z]+[0-9]{3}$")
 ROW = re.compile(
@@ -39,6 +51,16 @@ class Page:
     def also(example: str) -> set[str]:
         first = example.splitlines()[0]
         return set(first.removeprefix("# also reports:").split()) if first.startswith("# also reports:") else set()
+
+    @staticmethod
+    def kuma_version(example: str) -> str | None:
+        """A `# kuma-version: X.Y.Z` line among the leading comments: checked for that release."""
+        for line in example.splitlines():
+            if not line.startswith("#"):
+                break
+            if line.startswith("# kuma-version:"):
+                return line.removeprefix("# kuma-version:").strip()
+        return None
 
 
 def pages() -> list[Page]:
@@ -83,12 +105,14 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
 @pytest.fixture(scope="module")
 def per_document(examples: dict[tuple[str, str], Path]) -> Run:
     return conftest_test(
-        path for (page_id, _), path in examples.items() if prefix(page_id) != "CMB" and conftest_checked(page_id)
+        path
+        for (page_id, _), path in examples.items()
+        if prefix(page_id) != "CMB" and conftest_checked(page_id) and Page.kuma_version(path.read_text()) is None
     )
 
 
-def gen_bundle_ids(path: Path) -> set[str]:
-    result = check([str(path)])
+def gen_bundle_ids(path: Path, kuma_version: str | None = None) -> set[str]:
+    result = check([str(path)], Settings(kuma_version=kuma_version))
     return {diagnostic.rule.id for diagnostic in result.diagnostics}
 
 
@@ -99,12 +123,16 @@ def test_examples_behave_as_documented(page: Page, examples: dict[tuple[str, str
             continue
         expected = ({page.id} if kind == "failing" else set()) | Page.also(text)
         path = examples[(page.id, kind)]
-        ours = gen_bundle_ids(path)
+        version = Page.kuma_version(text)
+        ours = gen_bundle_ids(path, version)
         if not conftest_checked(page.id):
             assert ours == expected, f"{kind} example of {page.id} (gen-bundle):\n{text}"
             continue
         ours -= {"RES009"}  # notes: gen-bundle's only
-        if prefix(page.id) == "CMB":
+        if version is not None:
+            results = conftest_test([path], "--data", str(settings_data(path.parent, version))).results
+            ours -= {"CMB003"}
+        elif prefix(page.id) == "CMB":
             results = conftest_test([path], "--combine").results
         else:
             results = per_document.by_file().get(str(path), [])

@@ -21,6 +21,7 @@ from tests.checks.harness import (
     ids,
     kubernetes_copy,
     prefix,
+    settings_data,
 )
 
 FIXTURE_LIST = all_fixtures()
@@ -45,7 +46,11 @@ def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def per_document(copies: dict[str, Path]) -> Run:
     """One conftest run over every fixture file and copy, without --combine."""
-    return conftest_test([fixture.path for fixture in FIXTURE_LIST] + list(copies.values()))
+    default_release = [fixture for fixture in FIXTURE_LIST if fixture.kuma_version is None]
+    return conftest_test(
+        [fixture.path for fixture in default_release]
+        + [copies[fixture.name] for fixture in default_release if fixture.name in copies]
+    )
 
 
 def path_of(fixture: Fixture, form: str, copies: dict[str, Path]) -> Path:
@@ -56,10 +61,13 @@ def path_of(fixture: Fixture, form: str, copies: dict[str, Path]) -> Path:
     ("fixture", "form"), cases(), ids=lambda value: value.name if isinstance(value, Fixture) else value
 )
 def test_fixture_reports_exactly_the_expected_ids(
-    fixture: Fixture, form: str, copies: dict[str, Path], per_document: Run
+    fixture: Fixture, form: str, copies: dict[str, Path], per_document: Run, tmp_path: Path
 ) -> None:
     path = path_of(fixture, form, copies)
-    if fixture.combine:
+    if fixture.kuma_version is not None:
+        flags = ["--data", str(settings_data(tmp_path, fixture.kuma_version))]
+        results = conftest_test([path], *flags, *(["--combine"] if fixture.combine else [])).results
+    elif fixture.combine:
         run = conftest_test([path], "--combine")
         results = run.results
         # Without --combine the same file yields the per-document findings only.

@@ -91,7 +91,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "mtp-from-item-not-a-mapping.yaml": (4, "MTP007", "spec.from[0]: must be of type object, got string"),
     "mtp-from-not-a-list.yaml": (4, "MTP007", "spec.from: must be of type array, got object"),
     "mtp-proxy-types-not-a-list.yaml": (4, "TREF006", "spec.targetRef.proxyTypes: must be of type array, got string"),
-    "mtp-rules-not-supported.yaml": (4, "GB001", "spec.rules: not supported yet by gen-bundle"),
+    "mtp-rules-and-from.yaml": (3, "MTP002", "spec: field 'from' must be empty when 'rules' is defined"),
     "mtp-spec-not-a-mapping.yaml": (3, "MTP007", "spec: must be of type object, got string"),
     "mtp-spec-unknown-field.yaml": (4, "MTP007", "spec.to: unknown field"),
     "mtp-tag-value-not-a-string.yaml": (
@@ -100,10 +100,10 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
         'spec.from[0].targetRef.tags["version"]: must be of type string, got integer',
     ),
     "mtp-tags-not-a-mapping.yaml": (4, "TREF006", "spec.from[0].targetRef.tags: must be of type object, got array"),
-    "mtp-target-ref-dataplane.yaml": (
+    "mtp-target-ref-dataplane-labels-and-name.yaml": (
         4,
-        "GB002",
-        "spec.targetRef.kind: value 'Dataplane' is not supported yet by gen-bundle",
+        "TREF002",
+        "spec.targetRef.labels: either labels or name and namespace must be specified",
     ),
     "mtp-target-ref-not-a-mapping.yaml": (4, "TREF006", "spec.targetRef: must be of type object, got array"),
     "mtp-target-ref-unknown-kind.yaml": (4, "TREF001", 'spec.targetRef.kind: unsupported value "Meshh"'),

@@ -2,7 +2,8 @@
 #
 # CMB001 TrafficPermission and MeshTrafficPermission in one mesh, CMB002 a MeshTrafficPermission
 # in a mesh whose mTLS is disabled, CMB003 a policy naming a mesh no Mesh resource defines, CMB004
-# one resource defined twice, CMB005 no resource that decides access at all.
+# one resource defined twice, CMB005 no resource that decides access at all, CMB006 a from[] policy
+# that rules policies (or, in Kuma 2.14, a MeshIdentity) take its inbounds from.
 #
 # They read one summary per resource. gen-bundle may check its input in parts and hand the parts'
 # summaries over at the end (input.gen_bundle.summaries); otherwise they come from the resources.
@@ -26,6 +27,37 @@ summary(r) := {
 	"identity": identity_key(r),
 	"valid": valid(r),
 	"mtls_enabled": mtls_enabled(r),
+	"decided_by": decided_by(r),
+	"mesh_services_exclusive": mesh_services_exclusive(r),
+	"mesh_identity": identity_summary(r),
+}
+
+default mesh_services_exclusive(_) := false
+
+mesh_services_exclusive(r) if {
+	r.kind == "Mesh"
+	r.spec.meshServices.mode == "Exclusive"
+}
+
+# A MeshIdentity's selector and whether it names a provider (without one it never becomes Ready).
+default identity_summary(_) := null
+
+identity_summary(r) := {
+	"match_labels": identity_match_labels(as_object(r.spec)),
+	"provider": is_object(object.get(as_object(r.spec), "provider", null)),
+} if {
+	r.kind == "MeshIdentity"
+}
+
+# How a MeshTrafficPermission decides: by "from" or by "rules" (null for other kinds).
+default decided_by(_) := null
+
+decided_by(r) := "rules" if {
+	r.kind == "MeshTrafficPermission"
+	truthy(object.get(as_object(r.spec), "rules", null))
+} else := "from" if {
+	r.kind == "MeshTrafficPermission"
+	truthy(object.get(as_object(r.spec), "from", null))
 }
 
 # Names hold no NUL (the reader refuses NUL bytes), so this joins the identity unambiguously; a
@@ -95,6 +127,7 @@ combined_findings contains summary_finding(s, problem("CMB002", [], message)) if
 	s.kind == "MeshTrafficPermission"
 	s.mesh in defined_mesh_names
 	not s.mesh in mtls_meshes
+	not s.mesh in identity_meshes
 	message := sprintf(
 		"mesh %q has mTLS disabled (no mtls.enabledBackend), so this policy has no effect: all inbound traffic is allowed",
 		[s.mesh],
@@ -106,6 +139,81 @@ combined_findings contains summary_finding(s, problem("CMB003", [], message)) if
 	s.kind != "Mesh"
 	not s.mesh in defined_mesh_names
 	message := sprintf("mesh %q is defined by no Mesh resource: treated as mTLS STRICT with passthrough on", [s.mesh])
+}
+
+# CMB006: Kuma 2.12+ decides an inbound that any rules policy selects by rules only, and drops the
+# from[] policies that select it too, without a word (kuma#18740). Which inbounds two policies share
+# is only known with the Dataplanes, so every from[] policy of a mesh with rules policies is named.
+rules_policies_by_mesh[mesh] := names if {
+	some mesh in {s.mesh | some s in valid_summaries; s.decided_by == "rules"}
+	names := sort([s.name | some s in valid_summaries; s.mesh == mesh; s.decided_by == "rules"])
+}
+
+combined_findings contains summary_finding(s, problem("CMB006", [], message)) if {
+	features.rules
+	some s in valid_summaries
+	s.decided_by == "from"
+	names := rules_policies_by_mesh[s.mesh]
+	message := sprintf(
+		concat("", [
+			"on every inbound that a rules policy of mesh %q also selects (%s), Kuma decides by rules only ",
+			"and ignores this from[] policy: move its entries to rules",
+		]),
+		[s.mesh, listed(names)],
+	)
+}
+
+# At most three names, then how many more.
+listed(names) := concat(", ", names) if count(names) <= 3
+
+else := sprintf("%s and %d more", [concat(", ", array.slice(names, 0, 3)), count(names) - 3])
+
+# MeshIdentities that can become Ready: a provider, in a mesh whose Mesh has meshServices.mode
+# Exclusive (meshidentity/status/updater.go); the others never give a proxy an identity.
+ready_identities := [s |
+	some s in valid_summaries
+	s.kind == "MeshIdentity"
+	s.mesh_identity.provider
+	s.mesh in exclusive_meshes
+]
+
+exclusive_meshes contains s.mesh if {
+	some s in valid_summaries
+	s.kind == "Mesh"
+	s.mesh_services_exclusive
+}
+
+identity_meshes contains s.mesh if some s in ready_identities
+
+combined_findings contains summary_finding(s, problem("CMB006", [], message)) if {
+	features.identity_selects_rules
+	some s in valid_summaries
+	s.decided_by == "from"
+	some identity in ready_identities
+	identity.mesh == s.mesh
+	identity.mesh_identity.match_labels != null
+	message := sprintf(
+		concat("", [
+			"on every proxy that MeshIdentity %s (matchLabels %s) gives a workload identity, Kuma 2.14 ",
+			"decides by rules only and ignores this from[] policy: move its entries to rules",
+		]),
+		[identity.name, json.marshal(identity.mesh_identity.match_labels)],
+	)
+}
+
+# CMB007: a MeshIdentity that can never become Ready, so it gives no proxy an identity.
+combined_findings contains summary_finding(s, problem("CMB007", [], message)) if {
+	some s in valid_summaries
+	s.kind == "MeshIdentity"
+	s.mesh in defined_mesh_names # an undefined mesh has CMB003 (and no MeshIdentity of it is Ready)
+	not s.mesh in exclusive_meshes
+	message := sprintf(
+		concat("", [
+			"mesh %q has no meshServices.mode Exclusive, so this MeshIdentity never becomes Ready and gives ",
+			"no proxy an identity (Kuma: \"MeshIdentity requires MeshServices to be enabled on the mesh\")",
+		]),
+		[s.mesh],
+	)
 }
 
 # CMB004: every definition after the first, in input order (file, document, item).

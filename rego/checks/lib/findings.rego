@@ -14,6 +14,8 @@ structure_findings := union({
 	es_problems,
 	mesh_problems,
 	passthrough_problems,
+	version_problems,
+	identity_problems,
 })
 
 document_findings := structure_findings | warning_findings

@@ -40,3 +40,8 @@ models(texts) := report(texts).models
 mesh := `type: Mesh
 name: default
 mtls: {enabledBackend: ca, backends: [{name: ca, type: builtin}]}`
+
+# [id, field] of every finding, with these settings (e.g. another kuma_version).
+found_with(texts, settings) := {[f.problem.id, lib.finding_field(f)] | some f in reported} if {
+	reported := lib.all_findings with input as request(texts, settings)
+}

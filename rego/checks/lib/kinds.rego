@@ -12,15 +12,19 @@ kuma_api_group := "kuma.io"
 
 kuma_api_version := "kuma.io/v1alpha1"
 
-compiled_kinds := {"Mesh", "MeshTrafficPermission", "TrafficPermission", "ExternalService", "MeshPassthrough"}
+# MeshIdentity decides which proxies have a workload identity, and so whether rules[] or from[]
+# decide (spec B §5.5); MeshTrust is checked and modelled (the trust domains Envoy accepts).
+compiled_kinds := {
+	"Mesh", "MeshTrafficPermission", "TrafficPermission", "ExternalService", "MeshPassthrough",
+	"MeshIdentity", "MeshTrust",
+}
 
-# MeshIdentity / MeshTrust decide which identity a client presents and whether rules[] or from[]
-# decide (spec A1, issue 13); MeshTLS sets the mTLS mode per proxy (spec A4); a MeshExternalService
-# takes outbound traffic away from passthrough (spec A7).
-pending_kinds := {"MeshIdentity", "MeshTrust", "MeshTLS", "MeshExternalService"}
+# MeshTLS sets the mTLS mode per proxy (spec A4); a MeshExternalService takes outbound traffic away
+# from passthrough (spec A7).
+pending_kinds := {"MeshTLS", "MeshExternalService"}
 
 # Fields under `spec` in Universal form (new-style kinds) rather than at the top level.
-new_style_kinds := {"MeshTrafficPermission", "MeshPassthrough"}
+new_style_kinds := {"MeshTrafficPermission", "MeshPassthrough", "MeshIdentity", "MeshTrust"}
 
 legacy_kinds := {"Mesh", "TrafficPermission", "ExternalService"}
 

@@ -48,6 +48,8 @@ mesh_typed := [[r, array.concat(r.spec_at, at), value, type] |
 		[["networking"], "object"],
 		[["networking", "outbound"], "object"],
 		[["networking", "outbound", "passthrough"], "boolean"],
+		[["meshServices"], "object"],
+		[["meshServices", "mode"], "string"],
 	]
 	value := object.get(as_object(r.spec), at, null)
 	not is_null(value)
@@ -172,3 +174,14 @@ valid_expiration(value) if {
 expiration_problem(at, value) := type_problem("MESH006", at, value, "string") if not is_string(value)
 
 else := problem("MESH005", at, "has to be a valid format")
+
+# meshServices.mode decides whether a MeshIdentity can become Ready (spec B §1.2).
+mesh_services_modes := ["Disabled", "Everywhere", "ReachableBackends", "Exclusive"]
+
+mesh_problems contains resource_finding(r, problem("MESH006", at, unsupported_value(mode, mesh_services_modes))) if {
+	some r in meshes
+	mode := object.get(as_object(r.spec), ["meshServices", "mode"], null)
+	is_string(mode)
+	not mode in mesh_services_modes
+	at := array.concat(r.spec_at, ["meshServices", "mode"])
+}

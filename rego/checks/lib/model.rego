@@ -49,13 +49,26 @@ model(r) := object.union(
 	kind_model(r),
 )
 
-kind_model(r) := {"mtls": mtls_mode(r.spec), "passthrough": mesh_passthrough(r.spec)} if r.kind == "Mesh"
+kind_model(r) := {
+	"mtls": mtls_mode(r.spec),
+	"passthrough": mesh_passthrough(r.spec),
+	# MeshIdentity becomes Ready only in a mesh with meshServices.mode Exclusive (status/updater.go)
+	"mesh_services_exclusive": object.get(as_object(r.spec), ["meshServices", "mode"], null) == "Exclusive",
+} if {
+	r.kind == "Mesh"
+}
+
+kind_model(r) := identity_model(r) if r.kind == "MeshIdentity"
+
+kind_model(r) := {"trust_domain": r.spec.trustDomain} if r.kind == "MeshTrust"
 
 kind_model(r) := object.union(placement(r), {
-	"target_ref": model_target_ref(object.get(as_object(r.spec), "targetRef", null)),
-	"from": [{"target_ref": model_target_ref(entry.targetRef), "action": entry.default.action} |
-		some entry in r.spec.from
+	"kri": kri("mtp", r),
+	"target_ref": model_target_ref(object.get(as_object(r.spec), "targetRef", null), kri_namespace(r)),
+	"from": [{"target_ref": model_target_ref(entry.targetRef, kri_namespace(r)), "action": entry.default.action} |
+		some entry in as_array(object.get(r.spec, "from", null))
 	],
+	"rules": [model_rule(rule) | some rule in as_array(object.get(r.spec, "rules", null))],
 }) if {
 	r.kind == "MeshTrafficPermission"
 }
@@ -79,12 +92,40 @@ kind_model(r) := {
 }
 
 kind_model(r) := object.union(placement(r), {
-	"target_ref": model_target_ref(object.get(as_object(r.spec), "targetRef", null)),
+	"target_ref": model_target_ref(object.get(as_object(r.spec), "targetRef", null), kri_namespace(r)),
 	"mode": object.get(as_object(r.spec), ["default", "passthroughMode"], null),
 	"matches": [normalise_match(m) | some m in as_array(object.get(as_object(r.spec), ["default", "appendMatch"], null))],
 }) if {
 	r.kind == "MeshPassthrough"
 }
+
+# A rules[] entry: its lists of matches; an empty match {} is kept (Kuma builds no matcher for it).
+model_rule(rule) := {list: [model_match(m) | some m in as_array(object.get(rule, ["default", list], null))] |
+	some list in rule_lists
+}
+
+model_match(m) := {
+	"spiffe_id": model_spiffe(object.get(m, "spiffeID", null)),
+	"sni": object.get(m, ["sni", "value"], null),
+}
+
+model_spiffe(null) := null
+
+model_spiffe(matcher) := {"type": matcher.type, "value": matcher.value} if matcher != null
+
+# Kuma's resource identifier (pkg/core/kri/kri.go Identifier.String, FromResourceMeta): how Envoy's
+# RBAC names the matchers of a policy's rules, so decision logs line up with Envoy's stats.
+kri(short_name, r) := sprintf("kri_%s_%s_%s_%s_%s_", [
+	short_name,
+	r.mesh,
+	object.get(r.labels, "kuma.io/zone", ""),
+	kri_namespace(r),
+	display_name(r),
+])
+
+kri_namespace(r) := r.namespace if non_empty_string(r.namespace)
+
+else := object.get(r.labels, "k8s.kuma.io/namespace", "")
 
 mtls_mode(spec) := lower(backend_mode(backend)) if {
 	enabled := spec.mtls.enabledBackend
@@ -117,10 +158,18 @@ placement(r) := {
 	"role": role(r),
 	"origin": origin(r),
 	"zone": zone(r),
+	# the zone of Kuma's resource identifier: a Dataplane ref by name matches only there
+	"zone_label": object.get(r.labels, "kuma.io/zone", ""),
+	# the namespace Kuma scopes a consumer or workload-owner policy to (its k8s.kuma.io/namespace)
+	"scope_namespace": kri_namespace(r),
 	"inactive": inactive(r),
 }
 
-role(r) := "workload-owner" if {
+# kuma.io/policy-role as a control plane labels it (a resource exported from Kuma, or synced by
+# KDS, carries it), else computed as Kuma computes it (ComputePolicyRole).
+role(r) := r.labels["kuma.io/policy-role"] if {
+	r.labels["kuma.io/policy-role"] in {"system", "producer", "consumer", "workload-owner"}
+} else := "workload-owner" if {
 	r.form == "kubernetes"
 	r.namespace != null
 	not r.namespace in system_namespaces
@@ -142,6 +191,13 @@ else := "no-sidecar" if {
 	proxy_types := object.get(as_object(r.spec), ["targetRef", "proxyTypes"], null)
 	is_array(proxy_types)
 	not "Sidecar" in proxy_types
+} else := "no-dataplane" if {
+	# Dataplane{namespace} without a name or labels resolves to no Dataplane (matchers/dataplane.go)
+	ref := object.get(as_object(r.spec), "targetRef", null)
+	ref.kind == "Dataplane"
+	non_empty_string(object.get(ref, "namespace", null))
+	not non_empty_string(object.get(ref, "name", null))
+	not is_object(object.get(ref, "labels", null))
 } else := null
 
 models_of[kind] := [m | some m in models; m.kind == kind] if some kind in compiled_kinds

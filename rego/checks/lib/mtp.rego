@@ -1,5 +1,5 @@
 # MeshTrafficPermission: Kuma's validation (v2.14.3 messages, spec B §5.2) of `from` and of `rules`
-# (2.12+), which gen-bundle refuses as a whole for now (GB001).
+# (2.12+), and what the chosen Kuma release does not have (VER001).
 #
 # MTP001 neither from nor rules, MTP002 both, MTP003 from[].default.action missing, MTP004 action
 # value, MTP005 a rules[] entry with no list, MTP006 rules[] matches (SPIFFE ID, SNI), MTP007 types
@@ -45,11 +45,18 @@ mtp_problems contains resource_finding(r, presence_problem(spec)) if {
 presence_problem(spec) := problem("MTP002", ["spec"], "field 'from' must be empty when 'rules' is defined") if {
 	truthy(object.get(spec, "from", null))
 	truthy(object.get(spec, "rules", null))
-} else := problem("GB001", ["spec", "rules"], "not supported yet by gen-bundle: use 'from' (spec A1)") if {
-	truthy(object.get(spec, "rules", null))
 } else := problem("MTP001", ["spec"], "at least one of 'from' or 'rules' has to be defined") if {
 	not truthy(object.get(spec, "from", null))
+	not truthy(object.get(spec, "rules", null))
 }
+
+mtp_problems contains resource_finding(r, problem("VER001", ["spec", "rules"], rules_unknown_message)) if {
+	some [r, spec] in mtp_specs
+	truthy(object.get(spec, "rules", null))
+	not features.rules
+}
+
+rules_unknown_message := sprintf(`unknown field "rules" (Kuma 2.12+, --kuma-version is %s)`, [kuma_version_text])
 
 mtp_top_refs := [{
 	"r": r,
@@ -255,11 +262,23 @@ mtp_problems contains resource_finding(r, problem("MTP007", array.concat(at, ["t
 	message := unsupported_value(matcher.type, ["Exact", "Prefix"])
 }
 
-mtp_problems contains resource_finding(r, problem("MTP006", at, sprintf("must be a valid Spiffe ID: %s", [error]))) if {
+# Kuma's schema requires the type (its Go validator never reads it).
+mtp_problems contains resource_finding(r, problem("MTP006", array.concat(at, ["type"]), "must be defined")) if {
+	some [r, at, matcher, "spiffeID"] in mtp_matchers
+	is_object(matcher)
+	is_null(object.get(matcher, "type", null))
+}
+
+mtp_problems contains resource_finding(r, problem("MTP006", at, spiffe_id_message(error))) if {
 	some [r, at, matcher, "spiffeID"] in mtp_matchers
 	is_object(matcher)
 	error := spiffe_id_error(as_string(object.get(matcher, "value", null)))
 }
+
+# Kuma 2.14 adds go-spiffe's reason; 2.12 - 2.13 say only that the ID is not valid.
+spiffe_id_message(error) := sprintf("must be a valid Spiffe ID: %s", [error]) if features.sni_match
+
+else := "must be a valid Spiffe ID"
 
 mtp_problems contains resource_finding(r, problem("MTP006", array.concat(at, ["type"]), message)) if {
 	some [r, at, matcher, "sni"] in mtp_matchers
@@ -283,3 +302,12 @@ mtp_problems contains resource_finding(r, problem("MTP006", array.concat(at, ["v
 sni_value_messages("") := {"must be set"}
 
 sni_value_messages(value) := dns1123_subdomain_errors(value) if value != ""
+
+mtp_problems contains resource_finding(r, problem("VER001", array.concat(at, ["sni"]), sni_unknown_message)) if {
+	not features.sni_match
+	some [r, at, match] in mtp_matches
+	is_object(match)
+	not is_null(object.get(match, "sni", null))
+}
+
+sni_unknown_message := sprintf(`unknown field "sni" (Kuma 2.14+, --kuma-version is %s)`, [kuma_version_text])

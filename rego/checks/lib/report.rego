@@ -9,6 +9,7 @@ report := {
 	"titles": {id: catalogue[id].title | some id in {f.problem.id | some f in all_findings}},
 	"models": models,
 	"summaries": report_summaries,
+	"semantics": semantics,
 }
 
 default report_summaries := []

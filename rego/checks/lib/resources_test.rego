@@ -70,10 +70,10 @@ test_other_api_groups_are_left_alone_with_a_warning_for_kuma_kinds if {
 }
 
 test_skipped_and_pending_kinds if {
-	r := report([mesh, `{type: MeshTimeout, name: t, mesh: default, spec: {}}`, `{type: MeshIdentity, name: i, mesh: default, spec: {}}`])
+	r := report([mesh, `{type: MeshTimeout, name: t, mesh: default, spec: {}}`, `{type: MeshTLS, name: i, mesh: default, spec: {}}`])
 	{[f.id, f.severity, f.resource] | some f in r.findings} == {
 		["RES009", "note", "MeshTimeout t"],
-		["GB004", "error", "MeshIdentity i"],
+		["GB004", "error", "MeshTLS i"],
 	}
 }
 

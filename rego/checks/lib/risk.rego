@@ -4,7 +4,9 @@
 # RISK001 mesh-wide allow-all, RISK002 passthroughMode All, RISK003 egress allowed by Domain (the
 # client chooses the SNI / Host), RISK004 AllowWithShadowDeny left in place, RISK005 a from entry
 # that never decides, RISK006 a policy labelled kuma.io/effect: shadow, RISK007 a policy that selects
-# no sidecar, RISK008 a kuma.io/origin label Kuma does not know. DEP001-DEP002: deprecations.
+# no sidecar, RISK008 a kuma.io/origin label Kuma does not know, RISK009 a SPIFFE ID Prefix (a raw
+# string prefix), RISK010 an empty rules match, RISK011 a MeshIdentity without a provider.
+# DEP001-DEP002: deprecations.
 package checks.lib
 
 model_finding(m, p) := {
@@ -136,6 +138,19 @@ warning_findings contains model_finding(
 
 warning_findings contains model_finding(
 	m,
+	problem("RISK007", ["spec", "targetRef", "namespace"], no_dataplane_message),
+) if {
+	some m in policy_models
+	m.inactive == "no-dataplane"
+}
+
+no_dataplane_message := concat("", [
+	"a Dataplane ref with a namespace but neither a name nor labels selects no Dataplane, ",
+	"so this policy has no effect: add the name, or select by labels",
+])
+
+warning_findings contains model_finding(
+	m,
 	problem("RISK008", array.concat(labels_at(m.form), [key("kuma.io/origin")]), message),
 ) if {
 	some m in policy_models
@@ -171,3 +186,56 @@ mesh_service_from_message := concat("", [
 ])
 
 passthrough_all_message := "All lets the proxies this policy selects reach any destination outside the mesh"
+
+warning_findings contains model_finding(
+	m,
+	problem("RISK004", ["spec", "rules", i, "default", "allowWithShadowDeny"], shadow_deny_message),
+) if {
+	some m in models_of.MeshTrafficPermission
+	some i, rule in m.rules
+	count(rule.allowWithShadowDeny) > 0
+}
+
+# RISK009: Envoy compares a Prefix as a raw string, and a SPIFFE ID may not end in "/", so no
+# Prefix stops at a path-segment boundary: `.../ns/team` also matches `.../ns/team-b/...`.
+warning_findings contains model_finding(m, problem("RISK009", at, message)) if {
+	some m in models_of.MeshTrafficPermission
+	some i, rule in m.rules
+	some list in rule_lists
+	some j, match in rule[list]
+	match.spiffe_id.type == "Prefix"
+	at := ["spec", "rules", i, list, j, "spiffeID", "value"]
+	message := sprintf(
+		concat("", [
+			"Prefix %q is a raw string prefix: it also matches %q and anything else that starts with it; ",
+			"list the identities with Exact, or end the prefix where no other name continues it",
+		]),
+		[match.spiffe_id.value, sprintf("%s-other/...", [match.spiffe_id.value])],
+	)
+}
+
+# RISK010: a match with neither spiffeID nor sni; Kuma accepts it and builds no matcher from it.
+warning_findings contains model_finding(m, problem("RISK010", ["spec", "rules", i, list, j], message)) if {
+	some m in models_of.MeshTrafficPermission
+	some i, rule in m.rules
+	some list in rule_lists
+	some j, match in rule[list]
+	match.spiffe_id == null
+	match.sni == null
+	message := sprintf(
+		"an empty match matches nothing: Kuma builds no matcher from it, so this %s entry has no effect",
+		[list],
+	)
+}
+
+# RISK011: a MeshIdentity without a provider only hands out SPIFFE IDs ("PartiallyReady"): it never
+# becomes Ready, so it gives no proxy a workload identity (meshidentity/status/updater.go).
+warning_findings contains model_finding(m, problem("RISK011", ["spec"], no_provider_message)) if {
+	some m in models_of.MeshIdentity
+	m.provider == null
+}
+
+no_provider_message := concat("", [
+	"no provider: Kuma runs it in SPIFFE-ID-only mode (PartiallyReady), ",
+	"so it gives no proxy a workload identity or certificate",
+])

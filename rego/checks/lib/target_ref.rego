@@ -1,6 +1,6 @@
 # targetRef checks shared by every new-style policy: Kuma's ValidateTargetRef (spec B §5.2), plus
-# what gen-bundle does not compile yet (GB002 Dataplane, GB003 MeshService by labels / namespace /
-# section).
+# what gen-bundle does not compile yet (GB003 MeshService by labels / namespace / section) and what
+# the chosen Kuma release does not have (VER001: Dataplane before 2.10).
 #
 # TREF001 kind (or the ref) missing, unknown or not allowed here; TREF002 a field the kind does
 # not allow; TREF003 tags; TREF004 names; TREF005 proxyTypes; TREF006 types and unknown fields.
@@ -223,14 +223,17 @@ labels_or_name(use) := problem(
 	"either labels or name and namespace must be specified",
 )
 
-target_ref_problems contains resource_finding(
-	use.r,
-	problem("GB002", at, "value 'Dataplane' is not supported yet by gen-bundle"),
-) if {
+target_ref_problems contains resource_finding(use.r, problem("VER001", at, dataplane_unknown_message)) if {
 	some use in kinded_uses
 	use.ref.kind == "Dataplane"
+	not features.dataplane_target_ref
 	at := array.concat(use.at, ["kind"])
 }
+
+dataplane_unknown_message := sprintf(
+	"value 'Dataplane' is not supported (Kuma 2.10+, --kuma-version is %s)",
+	[kuma_version_text],
+)
 
 target_ref_problems contains resource_finding(use.r, labels_or_name(use)) if {
 	some use in kinded_uses
@@ -249,19 +252,47 @@ target_ref_problems contains resource_finding(
 	at := array.concat(use.at, ["sectionName"])
 }
 
-# A valid ref in the model's terms: the tags a client (from) or an inbound (top level) must carry.
-model_target_ref(null) := {"kind": "Mesh", "name": null, "tags": {}, "proxy_types": null, "requires": {}}
+# A valid ref in the model's terms: the tags a client (from) or an inbound (top level) must carry,
+# and for kind Dataplane the labels, or the name and namespace (the policy's namespace unless the
+# ref names one: Kuma's resolution of a by-name ref), and the section name.
+model_target_ref(null, _) := {
+	"kind": "Mesh", "name": null, "tags": {}, "proxy_types": null, "requires": {},
+	"labels": null, "namespace": null, "section_name": null,
+}
 
-model_target_ref(ref) := {
+model_target_ref(ref, policy_namespace) := {
 	"kind": ref.kind,
 	"name": model_ref_name(ref),
 	"tags": tags,
 	"proxy_types": model_proxy_types(ref),
 	"requires": required_tags(ref.kind, ref, tags),
+	"labels": model_ref_labels(ref),
+	"namespace": model_ref_namespace(ref, policy_namespace),
+	"section_name": model_ref_section(ref),
 } if {
 	ref != null
 	tags := string_items(object.get(ref, "tags", null))
 }
+
+# null when the ref has no labels (Dataplane{}, Dataplane{sectionName} and by name): precedence
+# tells `labels: {}` (by labels) from none (Kuma's selectsLabels is `Labels != nil`).
+model_ref_labels(ref) := string_items(ref.labels) if {
+	ref.kind == "Dataplane"
+	is_object(ref.labels)
+} else := null
+
+model_ref_namespace(ref, policy_namespace) := ref.namespace if {
+	ref.kind == "Dataplane"
+	non_empty_string(ref.namespace)
+} else := policy_namespace if {
+	ref.kind == "Dataplane"
+	non_empty_string(object.get(ref, "name", null))
+} else := null
+
+model_ref_section(ref) := ref.sectionName if {
+	ref.kind == "Dataplane"
+	non_empty_string(ref.sectionName)
+} else := null
 
 # The tags a client (from) or an inbound (top level) must carry for a ref to match it (spec B
 # §5.3.1 step 3, §4.2); what the compiler indexes by and the risk checks compare.

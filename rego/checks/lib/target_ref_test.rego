@@ -78,12 +78,8 @@ test_proxy_types if {
 }
 
 test_dataplane if {
-	found([mesh, top(`{kind: Dataplane, labels: {app: web}, name: web}`)]) == {
-		["GB002", "spec.targetRef.kind"],
-		["TREF002", "spec.targetRef.labels"],
-	}
-	found([mesh, `{type: MeshPassthrough, name: p, spec: {targetRef: {kind: Dataplane, sectionName: http}}}`]) == {
-		["GB002", "spec.targetRef.kind"],
-		["TREF002", "spec.targetRef.sectionName"],
-	}
+	found([mesh, top(`{kind: Dataplane, labels: {app: web}, name: web}`)]) == {["TREF002", "spec.targetRef.labels"]}
+	found([mesh, `{type: MeshPassthrough, name: p, spec: {targetRef: {kind: Dataplane, sectionName: http}}}`]) == {["TREF002", "spec.targetRef.sectionName"]}
+	found([mesh, top(`{kind: Dataplane, labels: {app: web}, sectionName: http}`)]) == set()
+	found_with([mesh, top(`{kind: Dataplane, labels: {app: web}}`)], {"kuma_version": "2.9.0"}) == {["VER001", "spec.targetRef.kind"]}
 }

@@ -6,12 +6,14 @@ import data.checks.deprecated
 import data.checks.risk
 import data.checks.structure.es
 import data.checks.structure.genbundle
+import data.checks.structure.identity
 import data.checks.structure.mesh
 import data.checks.structure.mtp
 import data.checks.structure.passthrough
 import data.checks.structure.resource
 import data.checks.structure.targetref
 import data.checks.structure.tp
+import data.checks.structure.versions
 
 ids(results) := {r.id | some r in results}
 
@@ -24,7 +26,10 @@ test_structure_namespaces_pick_their_ids if {
 	ids(tp.deny) == {"TP001"} with input as {"type": "TrafficPermission", "name": "t", "destinations": [{"match": {"a": "b"}}]}
 	ids(es.deny) == {"ES001"} with input as {"type": "ExternalService", "name": "e", "tags": {"kuma.io/service": "e"}}
 	ids(passthrough.deny) == {"MPT009"} with input as {"type": "MeshPassthrough", "name": "p", "spec": []}
-	ids(genbundle.deny) == {"GB004"} with input as {"type": "MeshTrust", "name": "t"}
+	ids(genbundle.deny) == {"GB004"} with input as {"type": "MeshTLS", "name": "t"}
+	ids(identity.deny) == {"MTR002", "MTR003"} with input as {"type": "MeshTrust", "name": "t", "spec": {}}
+	ids(versions.deny) == {"VER001"} with input as {"type": "MeshTrafficPermission", "name": "p", "spec": {"rules": [{"default": {"allow": [{"sni": {"type": "Exact", "value": "a.b"}}]}}]}}
+		with data.checks_settings as {"kuma_version": "2.13.0"}
 }
 
 test_warning_namespaces if {

@@ -6,7 +6,7 @@ import data.checks.lib
 
 # METADATA
 # title: Not supported by gen-bundle yet
-# description: "GB001-GB004: accepted by Kuma, refused by gen-bundle until it compiles them (spec A1)."
+# description: "GB003-GB004: accepted by Kuma, refused by gen-bundle until it compiles them (spec A1)."
 # entrypoint: true
 deny contains finding if {
 	some finding in lib.namespace_findings("checks.structure.genbundle", "error")
