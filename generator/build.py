@@ -37,8 +37,13 @@ class BuildResult:
         return sum(diagnostic.rule.id == "RES009" for diagnostic in self.diagnostics)
 
 
+class UnsupportedKumaVersion(ValueError):
+    """`--kuma-version` names a release whose semantics gen-bundle does not know."""
+
+
 def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = None) -> BuildResult:
-    """Read and check the input; the model when it is valid. Raises OpaUnavailable, OpaFailed, ReportError."""
+    """Read and check the input; the model when it is valid. Raises OpaUnavailable, OpaFailed, ReportError,
+    UnsupportedKumaVersion."""
     result = BuildResult()
     run = CheckRun(opa or find_opa(), settings or Settings(), input_name=paths[0] if paths else "<input>")
     diagnostics: list[Diagnostic] = []
@@ -51,6 +56,11 @@ def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
         run.add(source.display, index, documents)
     run.incomplete = any(diagnostic.is_error for diagnostic in diagnostics)
     report = run.finish()
+    if report.semantics and not report.semantics.get("supported", True):
+        raise UnsupportedKumaVersion(
+            f"--kuma-version {report.semantics['kuma_version']}: gen-bundle knows the semantics of Kuma "
+            f"{report.semantics['supported_range']} (docs/semantics.md)"
+        )
     diagnostics.extend(to_diagnostic(finding, run.documents) for finding in report.findings)
     report.findings.clear()
     result.diagnostics = sorted(diagnostics, key=sort_key)
@@ -66,6 +76,7 @@ def build(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
     if result.model is None:
         return result
     metadata = {
+        "kuma_version": result.model.semantics.kuma_version,
         "meshes": result.model.mesh_names(),
         "inputs": [{"file": label, "sha256": digest} for label, digest in result.inputs],
         "resources": dict(sorted(result.resource_counts.items())),

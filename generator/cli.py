@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
 
 from generator import __version__
-from generator.build import BuildResult, build, check
+from generator.build import BuildResult, UnsupportedKumaVersion, build, check
 from generator.bundle import sign_bundle
 from generator.bundle.sign import ALGORITHMS, DEFAULT_KEY_ID, Key, SigningError, load_signing_key, load_verification_key
 from generator.bundle.verify import verify_archive
@@ -82,6 +83,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="accept an input with no resource that decides access (the bundle then denies every request)",
     )
     parser.add_argument(
+        "--kuma-version",
+        metavar="X.Y.Z",
+        type=_kuma_version,
+        help="the Kuma release whose validation and decisions to reproduce (default: 2.14.3; "
+        "docs/semantics.md lists what changes between releases)",
+    )
+    parser.add_argument(
         "--opa",
         metavar="PATH",
         help="the OPA binary that runs the checks (default: $GEN_BUNDLE_OPA, `opa` on PATH, or the tools cache)",
@@ -109,6 +117,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     elif verb == "build" and arguments.signing_key is None and (arguments.signing_alg or arguments.key_id is not None):
         parser.error("--signing-alg and --key-id go with --signing-key or --verify")
     return arguments
+
+
+def _kuma_version(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a release number X.Y.Z (e.g. 2.13.0)")
+    return value
 
 
 def _signing_arguments(parser: argparse.ArgumentParser) -> None:
@@ -174,13 +188,17 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
             outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
             return
     namespaces = frozenset(arguments.system_namespaces) if arguments.system_namespaces else None
-    settings = Settings(namespaces, allow_empty=arguments.allow_empty)
+    settings = Settings(namespaces, allow_empty=arguments.allow_empty, kuma_version=arguments.kuma_version)
     try:
         opa = find_opa(arguments.opa)
     except OpaUnavailable as exc:
         outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
         return
-    result = (build if arguments.verb == "build" else check)(arguments.paths, settings, opa)
+    try:
+        result = (build if arguments.verb == "build" else check)(arguments.paths, settings, opa)
+    except UnsupportedKumaVersion as exc:
+        outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
+        return
     outcome.diagnostics = result.diagnostics
     errors = len(result.errors)
     if errors:

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 SYSTEM_NAMESPACES = frozenset({"kuma-system", "kong-mesh-system"})
-NEW_STYLE = frozenset({"MeshTrafficPermission", "MeshPassthrough"})
+NEW_STYLE = frozenset({"MeshTrafficPermission", "MeshPassthrough", "MeshIdentity"})
 DECIDING_KINDS = NEW_STYLE | {"Mesh", "TrafficPermission", "ExternalService"}
 UNIVERSAL_ENVELOPE = frozenset({"type", "name", "mesh", "labels", "creationTime", "modificationTime"})
-KIND_LEVEL = {"Mesh": 1, "MeshSubset": 3, "MeshService": 5, "MeshServiceSubset": 8}  # B §4.3 step 1
+KIND_LEVEL = {"Mesh": 1, "Dataplane": 2, "MeshSubset": 3, "MeshService": 5, "MeshServiceSubset": 8}  # B §4.3
 ORIGIN_LEVEL = {"global": 0, "zone": 2}  # B §4.3 step 3; anything else (unset) is 1
 LAYER7 = frozenset({"http", "http2", "grpc"})
 SERVICE = "kuma.io/service"
@@ -43,6 +43,7 @@ class PolicyRef:
     name: str  # display name
     namespace: str | None = None
     entry: int | None = None  # MeshTrafficPermission only: the index of the deciding `from` entry
+    rule: int | None = None  # MeshTrafficPermission only: the index of the deciding `rules` entry
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ class Resource:
     def display_name(self) -> str:
         return self.labels.get("kuma.io/display-name") or self.name
 
-    def ref(self, entry: int | None = None) -> PolicyRef:
-        return PolicyRef(self.kind, self.mesh, self.display_name, self.namespace, entry)
+    def ref(self, entry: int | None = None, rule: int | None = None) -> PolicyRef:
+        return PolicyRef(self.kind, self.mesh, self.display_name, self.namespace, entry, rule)
 
     # --- new-style policies: placement (B §4.1, §4.3, A10) ---
 
@@ -97,11 +98,38 @@ class Resource:
             required[NAMESPACE] = self.namespace
         return required
 
-    def selects(self, local: Tags) -> bool:
-        """Rule 4 and the scoping rows of the choices table: targetRef, namespace, zone."""
-        if not all(key in local and value in ("*", local[key]) for key, value in self.inbound_requirement().items()):
+    def selects(self, local: Tags, dataplane: Mapping[str, Any] | None = None) -> bool:
+        """Rules 4 and 10 and the scoping rows of the choices table: targetRef, namespace, zone."""
+        if self.zone is not None and ZONE in local and local[ZONE] != self.zone:
             return False
-        return self.zone is None or ZONE not in local or local[ZONE] == self.zone
+        if self.target_ref.get("kind") == "Dataplane":
+            return self.selects_dataplane(dict(dataplane or {}), local)
+        return all(key in local and value in ("*", local[key]) for key, value in self.inbound_requirement().items())
+
+    def selects_dataplane(self, dataplane: dict[str, Any], local: Tags) -> bool:
+        ref = self.target_ref
+        labels: dict[str, str] = dataplane.get("labels") or {}
+        wanted = dict(ref.get("labels") or {})
+        if self.workload_owner:
+            assert self.namespace is not None
+            wanted[NAMESPACE] = self.namespace
+        if any(labels.get(key) != value for key, value in wanted.items()):
+            return False
+        if ref.get("name"):
+            namespace = ref.get("namespace") or self.namespace or ""
+            zone = self.labels.get(ZONE, "")
+            if (dataplane.get("name"), dataplane.get("namespace", ""), labels.get(ZONE, "")) != (
+                ref["name"],
+                namespace,
+                zone,
+            ):
+                return False
+        elif ref.get("namespace") and ref.get("labels") is None:
+            return False  # a namespace without a name selects no Dataplane
+        if ref.get("sectionName"):
+            section = dataplane.get("inbound") or str(dataplane.get("port", 8080))
+            return bool(section == ref["sectionName"])
+        return True
 
 
 def ref_tags(target_ref: Mapping[str, Any]) -> Tags:
@@ -120,6 +148,7 @@ def compare_precedence(a: Resource, b: Resource) -> int:
     namespace, then core name, descending. Lower sorts first; the last applied wins."""
     for left, right in (
         (KIND_LEVEL[a.target_ref.get("kind", "Mesh")], KIND_LEVEL[b.target_ref.get("kind", "Mesh")]),
+        (dataplane_rank(a), dataplane_rank(b)),
         (a.origin, b.origin),
         (int(a.workload_owner), int(b.workload_owner)),
     ):
@@ -129,6 +158,14 @@ def compare_precedence(a: Resource, b: Resource) -> int:
         if text_a != text_b:
             return -1 if text_a > text_b else 1
     return 0
+
+
+def dataplane_rank(policy: Resource) -> int:
+    """Between two Dataplane refs: by name beats by labels, then with sectionName beats without."""
+    ref = policy.target_ref
+    if ref.get("kind") != "Dataplane":
+        return 0
+    return 2 * bool(ref.get("name")) + bool(ref.get("sectionName"))
 
 
 def in_precedence_order(policies: Iterable[Resource]) -> list[Resource]:
@@ -217,6 +254,7 @@ def _skipped(resource: Resource) -> bool:
 class MeshSettings:
     mtls: str  # disabled, strict or permissive
     passthrough: bool
+    exclusive: bool = False  # meshServices.mode Exclusive: MeshIdentity can become Ready
 
 
 @dataclass
@@ -244,14 +282,16 @@ def _mesh_settings(spec: Mapping[str, Any]) -> MeshSettings:
         backend = next(backend for backend in mtls.get("backends") or [] if backend.get("name") == enabled)
         mode = "permissive" if backend.get("mode") == "PERMISSIVE" else "strict"
     passthrough = ((spec.get("networking") or {}).get("outbound") or {}).get("passthrough")
-    return MeshSettings(mode, True if passthrough is None else passthrough)
+    exclusive = (spec.get("meshServices") or {}).get("mode") == "Exclusive"
+    return MeshSettings(mode, True if passthrough is None else passthrough, exclusive)
 
 
-def decide(resources: Sequence[Any], check: Mapping[str, Any]) -> Outcome:
+def decide(resources: Sequence[Any], check: Mapping[str, Any], kuma_version: str | None = None) -> Outcome:
     world = World(read_resources(resources))
     if check.get("direction", "inbound") == "outbound":
         return decide_outbound(world, check)
-    return decide_inbound(world, check)
+    version = tuple(int(part) for part in (kuma_version or "2.14.3").split("."))
+    return decide_inbound(world, check, version)
 
 
 # --- inbound (rules 1 - 8) ----------------------------------------------------------------------------
@@ -261,19 +301,50 @@ def client_tags(client: Mapping[str, str | Sequence[str]]) -> ClientTags:
     return {key: {value} if isinstance(value, str) else set(value) for key, value in client.items()}
 
 
-def decide_inbound(world: World, check: Mapping[str, Any]) -> Outcome:
+def workload_identity(world: World, mesh: str, dataplane: Mapping[str, Any]) -> bool:
+    """Rule 9: a MeshIdentity that can become Ready (a provider, meshServices Exclusive) selects it."""
+    if not world.meshes[mesh].exclusive:
+        return False
+    labels = dataplane.get("labels") or {}
+    for identity in world.of_kind("MeshIdentity", mesh):
+        selector = (identity.spec.get("selector") or {}).get("dataplane")
+        if identity.spec.get("provider") is None or selector is None:
+            continue
+        if all(labels.get(key) == value for key, value in (selector.get("matchLabels") or {}).items()):
+            return True
+    return False
+
+
+def decide_inbound(world: World, check: Mapping[str, Any], version: tuple[int, ...] = (2, 14, 3)) -> Outcome:
     mesh = check.get("mesh", "default")
     local: Tags = dict(check["inbound"])
-    if SERVICE not in local:
+    dataplane: Mapping[str, Any] = check.get("dataplane") or {}
+    if SERVICE not in local and not dataplane.get("name") and not dataplane.get("labels"):
         return Outcome(False, "invalid-input")
     if mesh not in world.meshes:
         return Outcome(False, "unknown-mesh")
+    dataplane = {**dataplane, "port": check.get("port", 8080)}
     mode = world.meshes[mesh].mtls
-    if mode == "disabled":
+    identified = workload_identity(world, mesh, dataplane)
+    if mode == "disabled" and not identified:
         return Outcome(True, "mtls-disabled")
     identity = check.get("identity", "certificate")
-    if check.get("client") is None or identity == "none":
-        return Outcome(True, "permissive-plaintext") if mode == "permissive" else Outcome(False, "no-identity")
+    anonymous = (check.get("client") is None and check.get("spiffe_id") is None) or identity == "none"
+    if anonymous and mode == "permissive" and not identified:
+        return Outcome(True, "permissive-plaintext")
+    selecting_rules = [
+        policy
+        for policy in world.of_kind("MeshTrafficPermission", mesh)
+        if policy.spec.get("rules") and policy.selects(local, dataplane)
+    ]
+    if selecting_rules or (identified and version >= (2, 14, 0)):
+        if anonymous:
+            return Outcome(False, "no-identity")
+        return rules_decision(selecting_rules, uri_san(check, mesh), check.get("sni"), version)
+    if anonymous:
+        return Outcome(False, "no-identity")
+    if check.get("spiffe_id") is not None:
+        return Outcome(False, "foreign-identity")
     client = client_tags(check["client"])
     # The principal names one service of the client (the test helper takes the first, or "unknown").
     principal_service = min(client.get(SERVICE, {"unknown"}))
@@ -284,11 +355,63 @@ def decide_inbound(world: World, check: Mapping[str, Any]) -> Outcome:
             return Outcome(False, "invalid-input")  # the certificate does not carry the principal
     else:
         client = {SERVICE: {principal_service}}  # without the certificate only the principal is known
-    return inbound_permissions(world, mesh, local, client)
+    return inbound_permissions(world, mesh, local, client, dataplane)
 
 
-def inbound_permissions(world: World, mesh: str, local: Tags, client: ClientTags) -> Outcome:
-    selecting = [policy for policy in world.of_kind("MeshTrafficPermission", mesh) if policy.selects(local)]
+def uri_san(check: Mapping[str, Any], mesh: str) -> str:
+    """Envoy's uri_san input: the client certificate's URI SANs joined with commas (the principal alone
+    without the certificate)."""
+    spiffe_ids = check.get("spiffe_id")
+    if spiffe_ids is not None:
+        uris = [spiffe_ids] if isinstance(spiffe_ids, str) else list(spiffe_ids)
+    else:
+        tags = client_tags(check["client"])
+        uris = [f"spiffe://{mesh}/{service}" for service in sorted(tags.get(SERVICE, {"unknown"}))]
+        uris += [f"kuma://{key}/{value}" for key in sorted(tags) for value in sorted(tags[key])]
+    if check.get("identity", "certificate") == "principal":
+        uris = uris[:1]
+    return ",".join(uris)
+
+
+def rules_decision(policies: list[Resource], client: str, sni: str | None, version: tuple[int, ...]) -> Outcome:
+    """Rules 11 and 12: the matchers in Envoy's order, the first that matches decides."""
+    steps = [
+        (policy, index, action, rule.get("default", {}).get(key) or [])
+        for policy in in_precedence_order(policies)
+        for index, rule in enumerate(policy.spec["rules"])
+        for action, key in (("Deny", "deny"), ("Allow", "allow"), ("AllowWithShadowDeny", "allowWithShadowDeny"))
+    ]
+    if version >= (2, 14, 0):
+        steps = [step for step in steps if step[2] == "Deny"] + [step for step in steps if step[2] != "Deny"]
+    for policy, index, action, matches in steps:
+        if any(match_holds(match, client, sni) for match in matches):
+            references = frozenset({policy.ref(rule=index)})
+            if action == "Deny":
+                return Outcome(False, "denied-by-policy", references)
+            return Outcome(True, "allowed-by-policy", references, shadow_deny=action == "AllowWithShadowDeny")
+    return Outcome(False, "no-matching-rule" if policies else "no-policy")
+
+
+def match_holds(match: Mapping[str, Any], client: str, sni: str | None) -> bool:
+    if not match.get("spiffeID") and not match.get("sni"):
+        return False  # Kuma builds no matcher from an empty match
+    spiffe = match.get("spiffeID")
+    if spiffe is not None:
+        value = spiffe["value"]
+        if not (client == value if spiffe["type"] == "Exact" else bool(client) and client.startswith(value)):
+            return False
+    server_name = match.get("sni")
+    return server_name is None or server_name.get("value") == sni
+
+
+def inbound_permissions(
+    world: World, mesh: str, local: Tags, client: ClientTags, dataplane: Mapping[str, Any] | None = None
+) -> Outcome:
+    selecting = [
+        policy
+        for policy in world.of_kind("MeshTrafficPermission", mesh)
+        if policy.spec.get("from") and policy.selects(local, dataplane)
+    ]
     if selecting:
         # Rule 6: the last entry, in policy order then `from` order, whose tags the client all carries.
         deciding: tuple[Resource, int, str] | None = None
@@ -305,7 +428,10 @@ def inbound_permissions(world: World, mesh: str, local: Tags, client: ClientTags
             return Outcome(False, "denied-by-policy", policies)
         return Outcome(True, "allowed-by-policy", policies, shadow_deny=action == "AllowWithShadowDeny")
 
-    # Rules 7 and 8: one TrafficPermission governs, when no MeshTrafficPermission selects the inbound.
+    # Rules 7 and 8: one TrafficPermission governs, when no MeshTrafficPermission selects the inbound
+    # (and only with mesh mTLS on: a workload identity alone brings no TrafficPermission RBAC).
+    if world.meshes[mesh].mtls == "disabled":
+        return Outcome(False, "no-policy")
     governing = governing_permission(world.of_kind("TrafficPermission", mesh), local)
     if governing is None:
         return Outcome(False, "no-policy")
@@ -540,7 +666,9 @@ def decision_ref(decision: Mapping[str, Any]) -> PolicyRef | None:
     policy = decision["dynamic_metadata"].get("policy")
     if policy is None:
         return None
-    return PolicyRef(policy["kind"], policy["mesh"], policy["name"], policy.get("namespace"), policy.get("entry"))
+    return PolicyRef(
+        policy["kind"], policy["mesh"], policy["name"], policy.get("namespace"), policy.get("entry"), policy.get("rule")
+    )
 
 
 def disagreements(expected: Outcome, decision: Mapping[str, Any]) -> list[str]:

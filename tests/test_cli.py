@@ -125,3 +125,34 @@ def test_an_input_with_nothing_that_decides_access_is_an_error_unless_allowed(tm
 
 def test_usage_errors_exit_2() -> None:
     assert gen_bundle().returncode == 2
+
+
+def test_kuma_version_is_recorded_in_the_manifest(tmp_path: Path) -> None:
+    output = tmp_path / "bundle.tar.gz"
+    assert gen_bundle("examples", "--kuma-version", "2.13.0", "-o", str(output)).returncode == 0
+    with tarfile.open(output) as bundle:
+        manifest = json.loads(bundle.extractfile(".manifest").read())  # type: ignore[union-attr]
+        data = json.loads(bundle.extractfile("kuma/compiled/data.json").read())  # type: ignore[union-attr]
+    assert manifest["metadata"]["kuma_version"] == "2.13.0"
+    assert data["semantics"] == {"kuma_version": "2.13.0", "identity_selects_rules": False}
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("2.5.0", "--kuma-version 2.5.0: gen-bundle knows the semantics of Kuma 2.6.0 to 3.0.x"),
+        ("3.1.0", "--kuma-version 3.1.0: gen-bundle knows the semantics of Kuma 2.6.0 to 3.0.x"),
+        ("2.x", "'2.x' is not a release number X.Y.Z"),
+    ],
+)
+def test_a_kuma_version_gen_bundle_does_not_know_is_a_usage_error(version: str, message: str) -> None:
+    result = gen_bundle("check", "examples", "--kuma-version", version)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_kuma_3_refuses_what_it_removed() -> None:
+    result = gen_bundle("check", "examples", "--kuma-version", "3.0.0")
+    assert result.returncode == EXIT_INVALID_INPUT
+    assert "error[VER001]" in result.stderr
+    assert gen_bundle("check", "examples/identity", "--kuma-version", "3.0.0").returncode == 0

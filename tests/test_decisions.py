@@ -8,12 +8,9 @@ direction's paths and on the dispatcher, which must agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
-from tests.support.decisions import failures_of
+from tests.support.decisions import BundleBuilder, failures_of
 from tests.support.opa import OpaServer
 from tests.support.scenarios import Scenario, load_scenarios
 
@@ -21,7 +18,7 @@ SCENARIOS = load_scenarios("inbound") + load_scenarios("outbound")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.id for scenario in SCENARIOS])
-def test_scenario_decides_as_the_mesh(scenario: Scenario, build_bundle: Callable[[str], Path]) -> None:
-    with OpaServer(build_bundle(scenario.policy_yaml())) as opa:
+def test_scenario_decides_as_the_mesh(scenario: Scenario, build_bundle: BundleBuilder) -> None:
+    with OpaServer(build_bundle(scenario.policy_yaml(), kuma_version=scenario.kuma_version)) as opa:
         failures = failures_of(opa, scenario)
     assert not failures, "\n".join(failures)

@@ -34,11 +34,14 @@ class Settings:
     system_namespaces: frozenset[str] | None = None
     allow_empty: bool = False
     exhaustive: bool = False  # every rule on every resource, without the fast path (tests)
+    kuma_version: str | None = None  # X.Y.Z; None: the checks' default (rego/checks/lib/versions.rego)
 
     def as_json(self) -> dict[str, Any]:
         settings: dict[str, Any] = {"allow_empty": self.allow_empty, "exhaustive": self.exhaustive}
         if self.system_namespaces is not None:
             settings["system_namespaces"] = sorted(self.system_namespaces)
+        if self.kuma_version is not None:
+            settings["kuma_version"] = self.kuma_version
         return settings
 
 

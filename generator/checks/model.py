@@ -17,14 +17,20 @@ from generator.model import (
     ExternalService,
     Form,
     FromEntry,
+    MatchType,
     Mesh,
+    MeshIdentity,
     MeshPassthrough,
     MeshTrafficPermission,
+    MeshTrust,
     Model,
     MTLSMode,
     Origin,
     PassthroughMatch,
     Role,
+    Rule,
+    RuleMatch,
+    Semantics,
     Source,
     Tags,
     TargetRef,
@@ -33,12 +39,17 @@ from generator.model import (
 from generator.reading.documents import Document
 
 Json = dict[str, Any]
-ROLES = {"system": Role.SYSTEM, "workload-owner": Role.WORKLOAD_OWNER}
+ROLES = {
+    "system": Role.SYSTEM,
+    "producer": Role.PRODUCER,
+    "consumer": Role.CONSUMER,
+    "workload-owner": Role.WORKLOAD_OWNER,
+}
 ORIGINS = {"global": Origin.GLOBAL, "unset": Origin.UNSET, "zone": Origin.ZONE}
 
 
 def build_model(report: Report, documents: dict[tuple[str, int], Document]) -> Model:
-    model = Model()
+    model = Model(semantics=_semantics(report.semantics))
     for item in report.models:
         try:
             _add(model, item, documents)
@@ -54,7 +65,26 @@ def _add(model: Model, item: Json, documents: dict[tuple[str, int], Document]) -
     source = _source(item, documents)
     kind = item["kind"]
     if kind == "Mesh":
-        model.meshes[source.name] = Mesh(source, source.name, MTLSMode(item["mtls"]), bool(item["passthrough"]))
+        model.meshes[source.name] = Mesh(
+            source,
+            source.name,
+            MTLSMode(item["mtls"]),
+            bool(item["passthrough"]),
+            bool(item["mesh_services_exclusive"]),
+        )
+    elif kind == "MeshIdentity":
+        labels = item["match_labels"]
+        model.mesh_identities.append(
+            MeshIdentity(
+                source,
+                None if labels is None else _tags(labels),
+                str(item["trust_domain"]),
+                str(item["path"]),
+                item["provider"],
+            )
+        )
+    elif kind == "MeshTrust":
+        model.mesh_trusts.append(MeshTrust(source, str(item["trust_domain"])))
     elif kind == "TrafficPermission":
         model.traffic_permissions.append(
             TrafficPermission(source, tuple(map(_tags, item["sources"])), tuple(map(_tags, item["destinations"])))
@@ -67,7 +97,8 @@ def _add(model: Model, item: Json, documents: dict[tuple[str, int], Document]) -
         return
     elif kind == "MeshTrafficPermission":
         entries = tuple(FromEntry(_target_ref(entry["target_ref"]), Action(entry["action"])) for entry in item["from"])
-        model.mesh_traffic_permissions.append(MeshTrafficPermission(*_placement(source, item), entries))
+        rules = tuple(_rule(rule) for rule in item["rules"])
+        model.mesh_traffic_permissions.append(MeshTrafficPermission(*_placement(source, item), entries, rules))
     elif kind == "MeshPassthrough":
         matches = tuple(
             PassthroughMatch(match["type"], match["value"], match["port"], match["protocol"])
@@ -90,21 +121,60 @@ def _source(item: Json, documents: dict[tuple[str, int], Document]) -> Source:
         display_name=item["display_name"],
         location=location,
         creation_time_ns=item.get("creation_time_ns"),
+        kri=item.get("kri"),
     )
 
 
-def _placement(source: Source, item: Json) -> tuple[Source, TargetRef, Role, Origin, str | None]:
-    return source, _target_ref(item["target_ref"]), ROLES[item["role"]], ORIGINS[item["origin"]], item["zone"]
+def _placement(source: Source, item: Json) -> tuple[Source, TargetRef, Role, Origin, str | None, str, str]:
+    return (
+        source,
+        _target_ref(item["target_ref"]),
+        ROLES[item["role"]],
+        ORIGINS[item["origin"]],
+        item["zone"],
+        str(item["zone_label"]),
+        str(item["scope_namespace"]),
+    )
 
 
 def _target_ref(ref: Json) -> TargetRef:
     proxy_types = ref["proxy_types"]
+    labels = ref["labels"]
     return TargetRef(
         kind=ref["kind"],
         name=ref["name"],
         tags=_tags(ref["tags"]),
         proxy_types=None if proxy_types is None else tuple(proxy_types),
         requires=_tags(ref["requires"]),
+        labels=None if labels is None else _tags(labels),
+        namespace=ref["namespace"],
+        section_name=ref["section_name"],
+    )
+
+
+def _rule(rule: Json) -> Rule:
+    return Rule(
+        deny=tuple(map(_match, rule["deny"])),
+        allow=tuple(map(_match, rule["allow"])),
+        allow_with_shadow_deny=tuple(map(_match, rule["allowWithShadowDeny"])),
+    )
+
+
+def _match(match: Json) -> RuleMatch:
+    spiffe = match["spiffe_id"]
+    return RuleMatch(
+        spiffe_id=None if spiffe is None else (MatchType(spiffe["type"]), str(spiffe["value"])),
+        sni=match["sni"],
+    )
+
+
+def _semantics(value: Json) -> Semantics:
+    if not value:
+        return Semantics()
+    return Semantics(
+        kuma_version=str(value["kuma_version"]),
+        rules_deny_first=bool(value["rules_deny_first"]),
+        identity_selects_rules=bool(value["identity_selects_rules"]),
     )
 
 
@@ -118,4 +188,6 @@ def _policy_sources(model: Model) -> list[Source]:
         *(permission.source for permission in model.traffic_permissions),
         *(service.source for service in model.external_services),
         *(policy.source for policy in model.mesh_passthroughs),
+        *(identity.source for identity in model.mesh_identities),
+        *(trust.source for trust in model.mesh_trusts),
     ]

@@ -54,6 +54,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     models: list[Json] = field(default_factory=list)
     summaries: list[Json] = field(default_factory=list)
+    semantics: Json = field(default_factory=dict)  # the chosen Kuma release's (versions.rego)
 
     def extend(self, value: Any) -> None:
         if not isinstance(value, dict) or value.get("format") != REPORT_FORMAT:
@@ -63,6 +64,7 @@ class Report:
             self.findings.extend(Finding.from_json(item, titles) for item in value["findings"])
             self.models.extend(value["models"])
             self.summaries.extend(value["summaries"])
+            self.semantics = dict(value["semantics"])
         except (KeyError, TypeError) as exc:
             raise ReportError(f"the checks' report is malformed: missing {exc}") from None
 

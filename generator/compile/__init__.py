@@ -14,10 +14,11 @@ from generator.compile.inbound import compile_inbound
 from generator.compile.outbound import compile_outbound
 from generator.compile.passthrough import compile_passthrough
 from generator.compile.precedence import in_precedence_order
+from generator.compile.rules import RulesSemantics, compile_identities, compile_rules, identity_order
 from generator.compile.traffic_permission import compile_inbound_permissions
-from generator.model import Mesh, MeshTrafficPermission, Model, Source, TrafficPermission
+from generator.model import Mesh, MeshTrafficPermission, Model, Semantics, Source, TrafficPermission
 
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 
 Json = dict[str, Any]
 
@@ -25,13 +26,32 @@ Json = dict[str, Any]
 def compile_model(model: Model) -> Json:
     return {
         "format": DATA_FORMAT,
+        "semantics": compile_semantics(model.semantics),
         "meshes": {name: compile_mesh(model, model.meshes[name]) for name in model.mesh_names()},
     }
 
 
+def compile_semantics(semantics: Semantics) -> Json:
+    """What the library must know of the chosen Kuma release at check time."""
+    return {
+        "kuma_version": semantics.kuma_version,
+        "identity_selects_rules": semantics.identity_selects_rules,
+    }
+
+
 def compile_mesh(model: Model, mesh: Mesh) -> Json:
-    permissions: list[MeshTrafficPermission] = in_precedence_order(
-        [policy for policy in model.mesh_traffic_permissions if policy.source.mesh == mesh.name]
+    in_mesh = [policy for policy in model.mesh_traffic_permissions if policy.source.mesh == mesh.name]
+    from_policies: list[MeshTrafficPermission] = in_precedence_order([p for p in in_mesh if not p.uses_rules])
+    rules_policies: list[MeshTrafficPermission] = in_precedence_order([p for p in in_mesh if p.uses_rules])
+    permissions = [*from_policies, *rules_policies]
+    # Only a MeshIdentity that can become Ready gives an identity (status/updater.go: a provider, and
+    # meshServices.mode Exclusive on the mesh); the checks warn about the others (CMB007, RISK011).
+    identities = identity_order(
+        [
+            identity
+            for identity in model.mesh_identities
+            if identity.source.mesh == mesh.name and identity.provider is not None and mesh.mesh_services_exclusive
+        ]
     )
     legacy: list[TrafficPermission] = sorted(
         (permission for permission in model.traffic_permissions if permission.source.mesh == mesh.name),
@@ -46,14 +66,19 @@ def compile_mesh(model: Model, mesh: Mesh) -> Json:
         *(policy.source for policy in permissions),
         *(permission.source for permission in legacy),
         *(policy.source for policy in passthroughs),
+        *(identity.source for identity in identities),
     ]
+    after_passthrough = len(permissions) + len(legacy) + len(passthroughs)
+    semantics = RulesSemantics(deny_first=model.semantics.rules_deny_first)
     return {
         "defined": mesh.source is not None,
         "mtls": mesh.mtls.value,
         "passthrough": mesh.passthrough,
         "policies": [policy_reference(source) for source in sources],
         "inbound": {
-            **compile_inbound(permissions),
+            **compile_inbound(from_policies),
+            "rules": compile_rules(rules_policies, len(from_policies), semantics),
+            "identities": compile_identities(identities, after_passthrough),
             "traffic_permissions": compile_inbound_permissions(legacy, len(permissions)),
         },
         "outbound": {
@@ -68,4 +93,6 @@ def policy_reference(source: Source) -> Json:
     reference: Json = {"kind": source.kind, "mesh": source.mesh, "name": source.display_name}
     if source.namespace:
         reference["namespace"] = source.namespace
+    if source.kri:
+        reference["kri"] = source.kri
     return reference

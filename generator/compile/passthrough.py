@@ -19,15 +19,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
-from generator.compile.inbound import (
-    bucket_for,
-    inbound_requirements,
-    pair_frequency,
-    prune_selects,
-    prune_to_best,
-    rarest_pair,
-    without_pair,
-)
+from generator.compile import selection
 from generator.model import MeshPassthrough, PassthroughMatch
 
 Json = dict[str, Any]
@@ -37,23 +29,26 @@ ANY_PORT = "*"
 
 def compile_passthrough(ordered: Sequence[MeshPassthrough], first_policy_index: int) -> Json:
     """`ordered` in precedence order; policy `i` of it is `first_policy_index + i` in the mesh's table."""
-    requirements = [inbound_requirements(policy) for policy in ordered]
-    frequency = pair_frequency(requirements)
-    selects: Json = {"any": [], "by_pair": {}}
-    modes: Json = {"any": [], "by_pair": {}}
-    selectors: Json = {}
-    for rank, (policy, required) in enumerate(zip(ordered, requirements, strict=True)):
-        index = first_policy_index + rank
-        pair = rarest_pair(required, frequency)
-        zone = {"zone": policy.zone} if policy.zone else {}
-        bucket_for(selects, pair).append({"inbound": without_pair(required, pair), **zone})
+    selectors = [selection.selector_of(policy) for policy in ordered]
+    frequency = selection.key_frequency(selectors)
+    selects = selection.selection_index(selectors)
+    modes = selection.empty_index()
+    for rank, (policy, selector) in enumerate(zip(ordered, selectors, strict=True)):
         if policy.mode is not None:
-            record = {"rank": rank, "mode": policy.mode, "policy": index, "inbound": without_pair(required, pair)}
-            bucket_for(modes, pair).append({**record, **zone})
-        selectors[str(index)] = {"inbound": dict(sorted(required.items())), **zone}
-    prune_selects(selects)
-    prune_to_best(modes, "rank")
-    return {"selects": selects, "modes": modes, "selectors": selectors, **_match_index(ordered, first_policy_index)}
+            key = selection.rarest_key(selector, frequency)
+            record = {"rank": rank, "mode": policy.mode, "policy": first_policy_index + rank}
+            selection.slot(modes, key, list).append({**record, **selector.record(key)})
+    selectors_by_policy = {
+        str(first_policy_index + rank): selector.record(None) for rank, selector in enumerate(selectors)
+    }
+    selection.prune_selects(selects)
+    selection.prune_to_best(modes, "rank")
+    return {
+        "selects": selects,
+        "modes": modes,
+        "selectors": selectors_by_policy,
+        **_match_index(ordered, first_policy_index),
+    }
 
 
 def _match_index(ordered: Sequence[MeshPassthrough], first_policy_index: int) -> Json:

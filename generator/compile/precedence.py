@@ -36,5 +36,16 @@ def in_precedence_order(policies: Sequence[P]) -> list[P]:
     # Stable sorts from the least to the most significant key; `reverse` keeps stability.
     ordered = sorted(policies, key=lambda p: (p.source.namespace or "", p.source.name), reverse=True)
     ordered.sort(key=lambda p: p.display_name, reverse=True)
-    ordered.sort(key=lambda p: (KIND_LEVEL[p.target_ref.kind], p.origin, p.role))
+    ordered.sort(key=lambda p: (KIND_LEVEL[p.target_ref.kind], dataplane_rank(p), p.origin, p.role))
     return ordered
+
+
+def dataplane_rank(policy: Policy) -> tuple[bool, bool]:
+    """Kuma's `CompareDataplaneKind` (2.10+), between two Dataplane refs: by name beats by labels, then
+    with a sectionName beats without. Kuma's comparator is not a total order (a ref with only a
+    sectionName beats one by name, which beats one by labels, which ties with the first); this key
+    keeps every pair Kuma orders the same way but that one (docs/semantics.md)."""
+    ref = policy.target_ref
+    if ref.kind != "Dataplane":
+        return (False, False)
+    return (ref.name is not None, ref.section_name is not None)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.compile.inbound import (
+from generator.compile.pairs import (
     ANY_VALUE,
     Pair,
     bucket_for,
     pair_frequency,
-    prune_to_best,
+    prune_to_best_pairs,
     rarest_pair,
     without_pair,
 )
@@ -88,7 +88,7 @@ def compile_inbound_permissions(permissions: Sequence[TrafficPermission], first_
             "inbound": without_pair(required, pair),
         }
         bucket_for(select, pair).append(record)
-    prune_to_best(select, "priority")
+    prune_to_best_pairs(select, "priority")
     return {
         "select": select,
         # Enforcement (B §6.3): sources ORed, tags ANDed, and `*` requires nothing at all.

@@ -48,6 +48,7 @@ class Source:
     display_name: str  # label kuma.io/display-name, else the name (spec A10)
     location: Location  # where the resource starts
     creation_time_ns: int | None = None  # creationTime / metadata.creationTimestamp
+    kri: str | None = None  # Kuma's resource identifier (MeshTrafficPermission): Envoy's RBAC names by it
 
     @property
     def ref(self) -> str:
@@ -70,6 +71,7 @@ class Mesh:
     name: str
     mtls: MTLSMode
     passthrough: bool
+    mesh_services_exclusive: bool = False  # meshServices.mode Exclusive: a MeshIdentity can become Ready
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,11 @@ class TargetRef:
     tags: tuple[tuple[str, str], ...]
     proxy_types: tuple[str, ...] | None
     requires: tuple[tuple[str, str], ...]  # what an inbound or a client must carry (the checks say)
+    # kind Dataplane (Kuma 2.10+): labels the Dataplane must carry (None: not by labels), or its name
+    # and namespace (the namespace already defaulted to the policy's), and the inbound's section name
+    labels: tuple[tuple[str, str], ...] | None = None
+    namespace: str | None = None
+    section_name: str | None = None
 
     def required_tags(self) -> dict[str, str]:
         """The tags an inbound (top level) or a client (`from`) must carry for this ref to match it."""
@@ -106,15 +113,64 @@ class Policy:
     role: Role
     origin: Origin
     zone: str | None  # kuma.io/zone of a zone-originated policy: it applies only there
+    zone_label: str = ""  # kuma.io/zone as labelled: the zone a Dataplane ref by name resolves in
+    scope_namespace: str = ""  # its Kubernetes namespace (k8s.kuma.io/namespace): consumer and owner scope
 
     @property
     def display_name(self) -> str:
         return self.source.display_name
 
 
+class MatchType(enum.Enum):
+    EXACT = "Exact"
+    PREFIX = "Prefix"
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """One match of a `rules[]` list (Kuma 2.12+): its present parts are ANDed (spec B §5.4)."""
+
+    spiffe_id: tuple[MatchType, str] | None  # compared with the client's URI SANs
+    sni: str | None  # compared with the TLS server name, exactly
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `rules[]` entry: which clients it denies, allows, or allows while recording a shadow deny."""
+
+    deny: tuple[RuleMatch, ...] = ()
+    allow: tuple[RuleMatch, ...] = ()
+    allow_with_shadow_deny: tuple[RuleMatch, ...] = ()
+
+
 @dataclass(frozen=True)
 class MeshTrafficPermission(Policy):
     from_entries: tuple[FromEntry, ...] = ()
+    rules: tuple[Rule, ...] = ()  # a policy has either from entries or rules, never both
+
+    @property
+    def uses_rules(self) -> bool:
+        return bool(self.rules)
+
+
+@dataclass(frozen=True)
+class MeshIdentity:
+    """Which proxies get a workload identity (Kuma 2.12+, spec B §1.2); selecting a proxy makes
+    `rules` decide its inbounds (B §5.5)."""
+
+    source: Source
+    match_labels: tuple[tuple[str, str], ...] | None  # None: selects no Dataplane
+    trust_domain: str  # template, defaults applied by the checks
+    path: str  # template, defaults applied by the checks
+    provider: str | None  # Bundled, Spire or Extension; None: SPIFFE IDs only, never Ready
+
+
+@dataclass(frozen=True)
+class MeshTrust:
+    """A trust domain whose certificates a mesh's proxies accept (Kuma 2.12+)."""
+
+    source: Source
+    trust_domain: str
 
 
 @dataclass(frozen=True)
@@ -164,15 +220,29 @@ class ExternalService:
         return dict(self.tags)["kuma.io/service"]
 
 
+@dataclass(frozen=True)
+class Semantics:
+    """Where the Kuma release the user runs (`--kuma-version`) decides differently (docs/semantics.md);
+    the checks derive it from the version (rego/checks/lib/versions.rego), the compiler only reads it."""
+
+    kuma_version: str = "2.14.3"
+    rules_deny_first: bool = True  # 2.14+: any matching deny of any rule denies (else per rule, in order)
+    identity_selects_rules: bool = True  # 2.14+: a proxy with a MeshIdentity is decided by rules only
+
+
 @dataclass
 class Model:
     """Every valid resource of the input, by mesh."""
+
+    semantics: Semantics = field(default_factory=Semantics)
 
     meshes: dict[str, Mesh] = field(default_factory=dict)
     mesh_traffic_permissions: list[MeshTrafficPermission] = field(default_factory=list)
     traffic_permissions: list[TrafficPermission] = field(default_factory=list)
     external_services: list[ExternalService] = field(default_factory=list)
     mesh_passthroughs: list[MeshPassthrough] = field(default_factory=list)
+    mesh_identities: list[MeshIdentity] = field(default_factory=list)
+    mesh_trusts: list[MeshTrust] = field(default_factory=list)
 
     def mesh_names(self) -> list[str]:
         return sorted(self.meshes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,23 +30,38 @@ def inbound_check(
     client_mesh: str | None = None,
     http: bool = True,
     extra_headers: Mapping[str, str] | None = None,
+    spiffe_ids: Sequence[str] | None = None,
+    sni: str | None = None,
+    dataplane: Mapping[str, Any] | None = None,
+    port: int = 8080,
 ) -> dict[str, Any]:
     """An inbound check: `client` calls the local inbound whose tags are `local_tags`.
 
     identity: `certificate` (principal and the peer certificate, as with include_peer_certificate),
     `principal` (the principal only), or `none` (plaintext: no TLS identity at all).
+    spiffe_ids: the client certificate's URI SANs exactly (a MeshIdentity certificate has one), in
+    place of the Kuma URIs of `client`'s tags. sni: the TLS server name (include_tls_session).
+    dataplane: the local Dataplane's `name`, `namespace`, `labels` and `inbound` (the inbound's
+    name), as the context extensions carry them (decision-api.md); port: the inbound's port.
     """
     local_service = local_tags.get("kuma.io/service", "")
     attributes: dict[str, Any] = {
         "source": {"address": {"socketAddress": {"address": "10.0.0.7", "portValue": 51234}}},
         "destination": {
-            "address": {"socketAddress": {"address": "10.0.0.9", "portValue": 8080}},
+            "address": {"socketAddress": {"address": "10.0.0.9", "portValue": port}},
             "principal": f"spiffe://{mesh}/{local_service}",
         },
-        "contextExtensions": {"kuma.io/mesh": mesh, **local_tags},
+        "contextExtensions": {"kuma.io/mesh": mesh, **local_tags, **dataplane_settings(dataplane)},
         "metadataContext": {},
     }
-    if client is not None and identity != "none":
+    if sni is not None:
+        attributes["tlsSession"] = {"sni": sni}
+    if spiffe_ids is not None and identity != "none":
+        attributes["source"]["principal"] = spiffe_ids[0]
+        if identity == "certificate":
+            pem = workload_certificate(mesh, (), tuple(spiffe_ids)).certificate_pem
+            attributes["source"]["certificate"] = envoy_encoded(pem)
+    elif client is not None and identity != "none":
         tags = normalise_tags(client)
         issuing_mesh = client_mesh or mesh
         services = dict(tags).get("kuma.io/service", ("unknown",))
@@ -78,6 +94,22 @@ def inbound_check(
     if "principal" in attributes["source"]:
         check["source_principal"] = attributes["source"]["principal"]
     return check
+
+
+def dataplane_settings(dataplane: Mapping[str, Any] | None) -> dict[str, str]:
+    """The local Dataplane's facts as context extensions (decision-api.md)."""
+    if not dataplane:
+        return {}
+    settings = {}
+    if "name" in dataplane:
+        settings["kuma.io/dataplane-name"] = str(dataplane["name"])
+    if "namespace" in dataplane:
+        settings["kuma.io/dataplane-namespace"] = str(dataplane["namespace"])
+    if "labels" in dataplane:
+        settings["kuma.io/dataplane-labels"] = json.dumps(dataplane["labels"], sort_keys=True)
+    if "inbound" in dataplane:
+        settings["kuma.io/inbound-name"] = str(dataplane["inbound"])
+    return settings
 
 
 def outbound_check(

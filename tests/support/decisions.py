@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from tests.support.checks import inbound_check, outbound_check
 from tests.support.opa import OpaServer
 from tests.support.scenarios import Scenario
+
+
+class BundleBuilder(Protocol):
+    """The `build_bundle` fixture: policy YAML text → the path of a bundle built from it."""
+
+    def __call__(self, policy_yaml: str, name: str = "policies.yaml", kuma_version: str | None = None) -> Path: ...
 
 
 def check_input(check: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +37,15 @@ def check_input(check: dict[str, Any]) -> dict[str, Any]:
         client_mesh=check.get("client_mesh"),
         http=check.get("http", True),
         extra_headers=check.get("headers"),
+        spiffe_ids=_as_list(check.get("spiffe_id")),
+        sni=check.get("sni"),
+        dataplane=check.get("dataplane"),
+        port=check.get("port", 8080),
     )
+
+
+def _as_list(value: str | list[str] | None) -> list[str] | None:
+    return [value] if isinstance(value, str) else value
 
 
 def failures_of(opa: OpaServer, scenario: Scenario) -> list[str]:
@@ -65,6 +80,11 @@ def compare(check: dict[str, Any], decision: dict[str, Any]) -> list[str]:
             problems.append(f"policy {got!r}, expected {check['policy']!r}")
     if "policy_kind" in check and metadata.get("policy", {}).get("kind") != check["policy_kind"]:
         problems.append(f"policy kind {metadata.get('policy', {}).get('kind')!r}, expected {check['policy_kind']!r}")
+    if "rule" in check:
+        # `rule: kri`: the matcher is named by the deciding policy's KRI (Kuma's Envoy RBAC names)
+        expected_rule = metadata.get("policy", {}).get("kri") if check["rule"] == "kri" else check["rule"]
+        if metadata.get("rule") != expected_rule or (check["rule"] == "kri" and not expected_rule):
+            problems.append(f"rule {metadata.get('rule')!r}, expected {check['rule']!r}")
     if "match" in check and metadata.get("match", {}).get("value") != check["match"]:
         problems.append(f"match {metadata.get('match', {}).get('value')!r}, expected {check['match']!r}")
     if metadata["shadow_deny"] is not check.get("shadow_deny", False):

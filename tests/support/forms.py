@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-NEW_STYLE = {"MeshTrafficPermission", "MeshPassthrough"}
+NEW_STYLE = {"MeshTrafficPermission", "MeshPassthrough", "MeshIdentity", "MeshTrust"}
 SYSTEM_NAMESPACE = "kuma-system"
 
 

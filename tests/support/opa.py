@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -26,9 +27,14 @@ def free_port() -> int:
 
 
 class OpaServer:
-    def __init__(self, bundle: Path, *extra_args: str) -> None:
+    def __init__(self, bundle: Path, *extra_args: str, labels: dict[str, str] | None = None) -> None:
+        """`labels`: OPA's labels (`opa.runtime().config.labels`), given in a configuration file."""
         self.bundle = bundle
         self.extra_args = extra_args
+        if labels:
+            config = bundle.parent / f"{bundle.stem}-labels.json"
+            config.write_text(json.dumps({"labels": labels}))
+            self.extra_args = (*extra_args, "--config-file", str(config))
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.session = requests.Session()

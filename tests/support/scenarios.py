@@ -2,6 +2,7 @@
 
 description: what the scenario pins
 forms: [universal, kubernetes]      # default; `as-written` runs the resources unchanged only
+kuma_versions: [2.14.3]             # default: the build's default; each version is a run of its own
 resources: [ ...Kuma resources, Universal or Kubernetes form... ]
 checks:
   - name: orders may call payments
@@ -35,10 +36,12 @@ class Scenario:
     description: str
     resources: list[dict[str, Any]]
     checks: list[dict[str, Any]]
+    kuma_version: str | None = None
 
     @property
     def id(self) -> str:
-        return f"{self.path.parent.name}/{self.path.stem}[{self.form}]"
+        version = f",{self.kuma_version}" if self.kuma_version else ""
+        return f"{self.path.parent.name}/{self.path.stem}[{self.form}{version}]"
 
     def policy_yaml(self) -> str:
         resources = self.resources
@@ -52,7 +55,14 @@ def load_scenarios(folder: str) -> list[Scenario]:
     for path in sorted((SCENARIOS / folder).glob("*.yaml")):
         content = kuma_yaml.load(path.read_text())
         for form in content.get("forms", ["universal", "kubernetes"]):
-            scenarios.append(
-                Scenario(path, form, content.get("description", ""), content["resources"], content["checks"])
-            )
+            for version in content.get("kuma_versions", [None]):
+                checks = [check for check in content["checks"] if _applies(check, version)]
+                scenarios.append(
+                    Scenario(path, form, content.get("description", ""), content["resources"], checks, version)
+                )
     return scenarios
+
+
+def _applies(check: dict[str, Any], version: str | None) -> bool:
+    """A check with `kuma_versions: [...]` holds for those runs only."""
+    return version is None or "kuma_versions" not in check or version in check["kuma_versions"]

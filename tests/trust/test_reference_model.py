@@ -15,8 +15,8 @@ from tests.support.scenarios import Scenario, load_scenarios
 SCENARIOS = load_scenarios("inbound") + load_scenarios("outbound")
 
 
-def expectation_problems(resources: list[Any], check: dict[str, Any]) -> list[str]:
-    outcome = decide(resources, check)
+def expectation_problems(resources: list[Any], check: dict[str, Any], kuma_version: str | None = None) -> list[str]:
+    outcome = decide(resources, check, kuma_version)
     problems = []
     if outcome.allowed is not (check["expect"] == "allowed"):
         problems.append(f"model allowed={outcome.allowed}, expected {check['expect']}")
@@ -39,7 +39,7 @@ def test_the_model_decides_every_scenario_as_written(scenario: Scenario) -> None
     failures = [
         f"{check['name']}: {'; '.join(problems)}"
         for check in scenario.checks
-        if (problems := expectation_problems(resources, check))
+        if (problems := expectation_problems(resources, check, scenario.kuma_version))
     ]
     assert not failures, "\n".join(failures)
 

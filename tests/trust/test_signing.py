@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from generator.build import build
 from generator.bundle import DATA_PATH, Bundle, sign_bundle
 from generator.bundle.archive import build_archive
+from generator.bundle.library import library_files
 from generator.bundle.sign import (
     SIGNATURES_PATH,
     Key,
@@ -76,6 +77,9 @@ ORDERS_TO_PAYMENTS = inbound_check({"kuma.io/service": "payments"}, {"kuma.io/se
 QUERY = "data.kuma.authz.inbound.allow"
 RESPONSE_REGO = "kuma/authz/response/response.rego"
 ALLOW_EVERYTHING = ("allowed := outcome.allowed == true", "allowed := true")
+
+# Everything but the signatures: the library's Rego files, data.json and .manifest.
+SIGNED_FILES = len(library_files()) + 2
 
 
 def built(folder: Path, text: str, name: str = "policies.yaml") -> Bundle:
@@ -262,7 +266,9 @@ def test_opa_activates_a_bundle_signed_with_each_algorithm(algorithm: str, tmp_p
 
     verified = gen_bundle("--verify", str(bundle), "--verification-key", str(public), *alg)
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout.startswith(f"verified {bundle}: 9 files signed with {algorithm}, key id default")
+    assert verified.stdout.startswith(
+        f"verified {bundle}: {SIGNED_FILES} files signed with {algorithm}, key id default"
+    )
 
     # OPA's flags: the PEM file for RSA and ECDSA, the secret itself for HMAC; key id "default".
     verification_key = public.read_text() if algorithm.startswith("HS") else str(public)
@@ -467,7 +473,7 @@ def test_gen_bundle_verify_accepts_a_bundle_signed_by_opa_itself(bundles: dict[s
     files[SIGNATURES_PATH] = (unpacked / SIGNATURES_PATH).read_bytes()
     result = gen_bundle_verify(tmp_path, build_archive(files), bundles["public"])
     assert result.returncode == 0, result.stderr
-    assert "9 files signed with ES256" in result.stdout
+    assert f"{SIGNED_FILES} files signed with ES256" in result.stdout
 
 
 def test_a_bundle_that_is_not_an_archive_does_not_verify(bundles: dict[str, Any], tmp_path: Path) -> None:

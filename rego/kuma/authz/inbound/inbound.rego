@@ -9,6 +9,7 @@ package kuma.authz.inbound
 
 import data.kuma.authz.request
 import data.kuma.authz.response
+import data.kuma.authz.rules
 import data.kuma.authz.tags
 import data.kuma.compiled.meshes
 
@@ -45,10 +46,16 @@ outcome := {"allowed": false, "reason": "invalid-input"} if {
 } else := {"allowed": false, "reason": "unknown-mesh"} if {
 	not mesh_known
 } else := {"allowed": true, "reason": "mtls-disabled"} if {
+	# a workload identity (MeshIdentity) brings mTLS and rules with it, whatever the Mesh says
 	mtls == "disabled"
+	not rules.workload_identity
 } else := {"allowed": true, "reason": "permissive-plaintext"} if {
+	# only the mesh-mTLS filter chain carries RBAC (spec B §5.6)
 	request.client.status == "none"
 	mtls == "permissive"
+	not rules.workload_identity
+} else := rules.outcome if {
+	rules.decides
 } else := {"allowed": false, "reason": "no-identity"} if {
 	# strict, and any unknown mode (fail closed)
 	request.client.status == "none"
@@ -60,11 +67,18 @@ outcome := {"allowed": false, "reason": "invalid-input"} if {
 	request.client.status == "verified"
 }
 
-# An inbound check needs a well-formed input and the local kuma.io/service tag.
+# An inbound check needs a well-formed input and the local inbound's kuma.io/service tag, or the
+# local Dataplane's name or labels (what Dataplane targetRefs and MeshIdentity select by).
 valid if {
 	request.well_formed
-	is_string(request.local_service)
+	local_known
 }
+
+local_known if is_string(request.local_service)
+
+local_known if request.dataplane_name != ""
+
+local_known if count(request.dataplane_labels) > 0
 
 # Every look-up goes straight into `data` (meshes[request.mesh].<path>), never through a rule that
 # holds a whole mesh document: OPA would then convert that document's arrays (`policies`) in full
@@ -84,6 +98,9 @@ default policy_outcome := {"allowed": false, "reason": "no-policy"}
 policy_outcome := mesh_permission_outcome if {
 	selected
 } else := permission_outcome if {
+	# Kuma adds TrafficPermission's RBAC only with mesh mTLS on (a workload identity alone brings
+	# MeshTrafficPermission, not TrafficPermission: spec B §5.5)
+	mtls != "disabled"
 	permission_winner
 }
 
@@ -104,15 +121,9 @@ action_outcomes := {
 # An action this library does not know denies (fail closed).
 action_outcome := object.get(action_outcomes, winner.action, action_outcomes.Deny)
 
-# First level: the bucket for policies that select every inbound, plus one bucket per tag of the
-# local inbound. An array, so that the buckets are not hashed into a set.
-local_buckets := array.concat(
-	[bucket | bucket := meshes[request.mesh].inbound.from.any],
-	[bucket |
-		some key, value in request.local_tags
-		bucket := meshes[request.mesh].inbound.from.by_pair[key][value]
-	],
-)
+# First level: the slots for policies that select every inbound, by one tag of the local inbound,
+# by one label or the name of the local Dataplane (tags.reached).
+local_buckets := tags.reached(meshes[request.mesh].inbound.from, request.local_tags)
 
 # Second level, inside each: entries for any client, plus one list per (key, value) of the client.
 candidates contains entry if {
@@ -129,9 +140,8 @@ candidates contains entry if {
 
 applicable contains entry if {
 	some entry in candidates
-	tags.local_pairs_hold(object.get(entry, "inbound", {}), request.local_tags)
 	tags.client_pairs_hold(object.get(entry, "client", {}), request.client.tags)
-	tags.zone_holds(entry, request.local_tags)
+	tags.selects(entry, request.local_tags)
 }
 
 best_rank := max({entry.rank | some entry in applicable})
@@ -179,14 +189,9 @@ permission_outcome := object.union(permission_verdict, {"policy": reference}) if
 	reference := response.reference(meshes[request.mesh].policies[permission_winner.policy])
 } else := permission_verdict
 
-# Does any MeshTrafficPermission select the local inbound? (no-matching-rule vs no-policy)
+# Does any MeshTrafficPermission with `from` select the local inbound? (no-matching-rule vs no-policy)
 selected if {
-	some record in meshes[request.mesh].inbound.selects.any
-	tags.selects(record, request.local_tags)
-}
-
-selected if {
-	some key, value in request.local_tags
-	some record in meshes[request.mesh].inbound.selects.by_pair[key][value]
+	some bucket in tags.reached(meshes[request.mesh].inbound.selects, request.local_tags)
+	some record in bucket
 	tags.selects(record, request.local_tags)
 }

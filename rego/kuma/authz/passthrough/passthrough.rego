@@ -20,26 +20,16 @@ layer7 := {"http", "http2", "grpc"}
 
 # Does any MeshPassthrough select the local proxy? If not, the mesh's passthrough flag decides.
 applies if {
-	some record in meshes[request.mesh].outbound.mesh_passthrough.selects.any
-	tags.selects(record, request.local_tags)
-}
-
-applies if {
-	some key, value in request.local_tags
-	some record in meshes[request.mesh].outbound.mesh_passthrough.selects.by_pair[key][value]
+	some bucket in tags.reached(meshes[request.mesh].outbound.mesh_passthrough.selects, request.local_tags)
+	some record in bucket
 	tags.selects(record, request.local_tags)
 }
 
 # --- passthroughMode -------------------------------------------------------------------------------
 
 mode_candidates contains record if {
-	some record in meshes[request.mesh].outbound.mesh_passthrough.modes.any
-	tags.selects(record, request.local_tags)
-}
-
-mode_candidates contains record if {
-	some key, value in request.local_tags
-	some record in meshes[request.mesh].outbound.mesh_passthrough.modes.by_pair[key][value]
+	some bucket in tags.reached(meshes[request.mesh].outbound.mesh_passthrough.modes, request.local_tags)
+	some record in bucket
 	tags.selects(record, request.local_tags)
 }
 

@@ -7,8 +7,16 @@
 #   Headers (x-kuma-tags, x-forwarded-client-cert, ...) are never read: they are not identity.
 package kuma.authz.request
 
-# Settings keys that are not tags of the local inbound.
-reserved_keys := {"kuma.io/mesh", "kuma.io/direction"}
+# Settings keys that are not tags of the local inbound: the mesh, the direction, and the facts of
+# the local Dataplane that `Dataplane` targetRefs and MeshIdentity selectors read (decision-api.md).
+reserved_keys := {
+	"kuma.io/mesh",
+	"kuma.io/direction",
+	"kuma.io/dataplane-name",
+	"kuma.io/dataplane-namespace",
+	"kuma.io/dataplane-labels",
+	"kuma.io/inbound-name",
+}
 
 # --- the parts of the input we read, type-checked ---------------------------------------------
 
@@ -101,6 +109,69 @@ local_tags := context_extension_tags if {
 
 local_service := local_tags["kuma.io/service"]
 
+# --- the local Dataplane (Kuma 2.10+ Dataplane targetRefs, 2.12+ MeshIdentity selectors) ----------
+
+# The Dataplane's facts, each from the first place that has it: the check's context extensions,
+# else OPA's labels (the facts describe the whole proxy, so they may come from either).
+dataplane_settings := object.union(labels, {key: value |
+	some key, value in context_extensions
+	is_string(value)
+})
+
+default dataplane_name := ""
+
+dataplane_name := dataplane_settings["kuma.io/dataplane-name"]
+
+default dataplane_namespace := ""
+
+dataplane_namespace := dataplane_settings["kuma.io/dataplane-namespace"]
+
+# The Dataplane's labels, a JSON object of strings in one setting (label keys contain "/" and
+# tags may too, so they cannot share the settings' keys). Anything else is no labels; `problems`
+# says why.
+default dataplane_labels := {}
+
+dataplane_labels := json.unmarshal(dataplane_settings["kuma.io/dataplane-labels"]) if dataplane_labels_valid
+
+# The Dataplane's zone, as its kuma.io/zone label says (the zone of Kuma's identifier of it).
+default dataplane_zone := ""
+
+dataplane_zone := dataplane_labels["kuma.io/zone"]
+
+dataplane_identity := {"name": dataplane_name, "namespace": dataplane_namespace, "zone": dataplane_zone}
+
+# Kuma's section name of an inbound: its name when it has one, else its port in decimal. The name
+# comes from the check's context extensions only: they describe one listener, OPA's labels the whole
+# proxy (a network-filter check is known by its port).
+inbound_section := name if {
+	name := context_extensions["kuma.io/inbound-name"]
+	is_string(name)
+	name != ""
+} else := format_int(destination.address.socketAddress.portValue, 10) if {
+	is_number(destination.address.socketAddress.portValue)
+}
+
+# --- what rules[] matches see (Kuma 2.12+: Envoy's uri_san and server_name inputs) ---------------
+
+# Envoy's `uri_san` input: every URI SAN of the peer certificate, joined with commas; without the
+# certificate, the principal Envoy took from it (its first URI SAN).
+default uri_san := ""
+
+uri_san := concat(",", certificate_uris) if {
+	has_certificate
+	certificate_ok
+} else := client_principal if {
+	not has_certificate
+}
+
+# The trust domain a Prefix match is filed under: the first URI SAN's.
+uri_san_trust_domain := trust_domain(uri_san)
+
+# The TLS server name as the client sent it: Kuma's sni match compares it exactly.
+default server_name := ""
+
+server_name := attributes.tlsSession.sni if is_string(attributes.tlsSession.sni)
+
 # --- well-formedness ----------------------------------------------------------------------------
 
 # Why the input is not well formed; empty for a good input. For tests and for operators
@@ -136,6 +207,23 @@ problems contains sprintf("context extension %q is not a string", [key]) if {
 
 problems contains "kuma.io/direction is neither inbound nor outbound" if not direction_valid
 
+problems contains "kuma.io/dataplane-labels is not a JSON object of strings" if not dataplane_labels_valid
+
+default dataplane_labels_valid := true
+
+dataplane_labels_valid := false if {
+	text := dataplane_settings["kuma.io/dataplane-labels"]
+	not valid_labels_text(text)
+}
+
+valid_labels_text(text) if {
+	parsed := json.unmarshal(text)
+	is_object(parsed)
+	every value in parsed {
+		is_string(value)
+	}
+}
+
 # A rule, not `not is_object(input)` above: that would be undefined, not true, when there is no
 # input at all (OPA evaluates `not f(x)` as `t = x; not f(t)`, open-policy-agent/opa#1877).
 input_is_object if is_object(input)
@@ -156,6 +244,7 @@ well_formed if {
 		is_string(value)
 	}
 	direction_valid
+	dataplane_labels_valid
 }
 
 # obj has key and its value is not an object / not a string (absent keys are fine)

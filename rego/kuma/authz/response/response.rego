@@ -50,7 +50,7 @@ metadata(direction, mesh, outcome) := object.union(
 		"mesh": mesh,
 		"shadow_deny": object.get(outcome, "shadow_deny", false) == true,
 	},
-	object.filter(outcome, {"policy", "match"}),
+	object.filter(outcome, {"policy", "match", "rule"}),
 )
 
 body(outcome) := sprintf("kuma: denied (%s) by %s %s", [
@@ -68,7 +68,7 @@ policy_path(policy) := concat("/", [policy.mesh, policy.namespace, policy.name])
 
 # reference(policy): how an outcome names an element of a mesh's compiled `policies` table
 # (docs/data-shape.md); undefined for malformed data, so the outcome then names no policy.
-reference(policy) := object.filter(policy, {"kind", "mesh", "name", "namespace"}) if {
+reference(policy) := object.filter(policy, {"kind", "mesh", "name", "namespace", "kri"}) if {
 	is_string(policy.kind)
 	is_string(policy.mesh)
 	is_string(policy.name)

@@ -5,6 +5,8 @@
 #   permissions, ExternalService access and MeshPassthrough selection.
 package kuma.authz.tags
 
+import data.kuma.authz.request
+
 # Local inbound tags are single-valued: every required pair must be there. A required value "*"
 # asks only for the tag to be present, as Kuma's tag selector does; the compiler never uses such a
 # pair as an index pair.
@@ -33,8 +35,60 @@ zone_holds(_, tags) if not tags["kuma.io/zone"]
 
 zone_holds(record, tags) if record.zone == tags["kuma.io/zone"]
 
-# A compiled selection record (`inbound` requirements, optional `zone`) holds for the local tags.
+# A compiled selection record (generator/compile/selection.py: `inbound` requirements, optional
+# `labels`, `dataplane`, `section` and `zone`) holds for the local tags and the local Dataplane.
 selects(record, tags) if {
 	local_pairs_hold(object.get(record, "inbound", {}), tags)
 	zone_holds(record, tags)
+	dataplane_holds(record)
 }
+
+dataplane_holds(record) if {
+	not record.labels
+	not record.dataplane
+	not record.section
+}
+
+dataplane_holds(record) if {
+	labels_hold(object.get(record, "labels", {}))
+	name_holds(object.get(record, "dataplane", null))
+	section_holds(object.get(record, "section", null))
+}
+
+# Dataplane labels are single-valued and compared exactly (Kuma's label selector).
+labels_hold(required) if {
+	every key, value in required {
+		request.dataplane_labels[key] == value
+	}
+}
+
+name_holds(null)
+
+# Kuma's identifier of a Dataplane: name, namespace and zone (the compiler writes all three).
+name_holds(ref) if object.filter(ref, {"name", "namespace", "zone"}) == request.dataplane_identity
+
+section_holds(null)
+
+section_holds(section) if section == request.inbound_section
+
+# The slots of a compiled selection index that the local side reaches by key: `any`, one per tag of
+# the local inbound, one per label of the local Dataplane, and the Dataplane's name. An array, so
+# that the slots are not hashed into a set; each slot is itself an array, which array.flatten would
+# break up.
+# regal ignore:use-array-flatten
+reached(index, tags) := array.concat(
+	array.concat(
+		[slot | slot := index.any],
+		[slot |
+			some key, value in tags
+			slot := index.by_pair[key][value]
+		],
+	),
+	array.concat(
+		[slot |
+			some key, value in request.dataplane_labels
+			slot := index.by_label[key][value]
+		],
+		[slot | slot := index.by_name[request.dataplane_name]],
+	),
+)

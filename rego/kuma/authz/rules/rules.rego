@@ -1,0 +1,129 @@
+# METADATA
+# title: MeshTrafficPermission rules[] and workload identity
+# description: |
+#   Kuma 2.12+ (spec B §5.4 - 5.5): which inbounds `rules` decide, and how. The matches of the
+#   policies that select the inbound form one list in Envoy's matcher order, first match wins, no
+#   match denies ("default"); the compiler numbered every match in that order (`order`), so the
+#   matching record with the lowest order decides. Matches are reached by key only
+#   (docs/data-shape.md): an Exact SPIFFE ID by the client's URI SANs, a Prefix by their trust
+#   domain, an SNI-only match by the server name.
+package kuma.authz.rules
+
+import data.kuma.authz.request
+import data.kuma.authz.response
+import data.kuma.authz.tags
+import data.kuma.compiled
+
+mesh_rules := compiled.meshes[request.mesh].inbound.rules
+
+# The rules policies (by index in the mesh's table) that select the local inbound.
+selecting_policies contains record.policy if {
+	some bucket in tags.reached(mesh_rules.selects, request.local_tags)
+	some record in bucket
+	tags.selects(record, request.local_tags)
+}
+
+# The MeshIdentity that gives the local proxy its workload identity: the best selecting one (the
+# compiler ranked them: most matchLabels, then the lowest name).
+identity_candidates contains record if {
+	some record in compiled.meshes[request.mesh].inbound.identities.selectors
+	tags.labels_hold(record.labels)
+}
+
+identity_rank := min({record.rank | some record in identity_candidates})
+
+workload_identity := [record | some record in identity_candidates; record.rank == identity_rank][0]
+
+# Kuma 2.14+: a proxy with a workload identity is decided by rules only, even with none selecting
+# it (then nothing matches: deny). 2.12 - 2.13: only an inbound that some rules policy selects.
+default decides := false
+
+decides if count(selecting_policies) > 0
+
+decides if {
+	compiled.semantics.identity_selects_rules == true
+	workload_identity
+}
+
+# --- the matches the client reaches ------------------------------------------------------------------
+
+candidates contains record if {
+	request.uri_san != ""
+	some record in mesh_rules.exact[request.uri_san]
+}
+
+candidates contains record if {
+	some record in mesh_rules.prefix.by_trust_domain[request.uri_san_trust_domain]
+}
+
+candidates contains record if {
+	some record in mesh_rules.prefix.short
+}
+
+candidates contains record if {
+	request.server_name != ""
+	some record in mesh_rules.sni[request.server_name]
+}
+
+# A match holds when each of its parts does (spiffeID and sni are ANDed).
+matching contains record if {
+	some record in candidates
+	record.policy in selecting_policies
+	spiffe_holds(object.get(record, "spiffe", null))
+	sni_holds(object.get(record, "sni", null))
+}
+
+spiffe_holds(null)
+
+spiffe_holds(matcher) if {
+	matcher.type == "Exact"
+	request.uri_san == matcher.value
+}
+
+# A raw string prefix, as Envoy's string matcher compares: not at a path-segment boundary.
+spiffe_holds(matcher) if {
+	matcher.type == "Prefix"
+	request.uri_san != ""
+	startswith(request.uri_san, matcher.value)
+}
+
+sni_holds(null)
+
+sni_holds(name) if name == request.server_name
+
+first_order := min({record.order | some record in matching})
+
+winner := [record | some record in matching; record.order == first_order][0]
+
+# --- the outcome ---------------------------------------------------------------------------------------
+
+verdicts := {
+	"Allow": {"allowed": true, "reason": "allowed-by-policy", "shadow_deny": false},
+	"AllowWithShadowDeny": {"allowed": true, "reason": "allowed-by-policy", "shadow_deny": true},
+	"Deny": {"allowed": false, "reason": "denied-by-policy", "shadow_deny": false},
+}
+
+# `rule` is the name Envoy's RBAC gives the matcher that decided (rbac_access_denied_matched_policy
+# in its logs): the deciding policy's KRI, or "default" when nothing matched.
+default outcome := {"allowed": false, "reason": "no-policy", "rule": "default"}
+
+outcome := {"allowed": false, "reason": "no-identity", "rule": "default"} if {
+	not request.client_principal
+} else := {"allowed": false, "reason": "invalid-input", "rule": "default"} if {
+	request.has_certificate
+	not request.certificate_ok
+} else := object.union(object.get(verdicts, winner.action, verdicts.Deny), decided_by(winner)) if {
+	winner
+} else := {"allowed": false, "reason": "no-matching-rule", "rule": "default"} if {
+	count(selecting_policies) > 0
+}
+
+# The deciding policy with the rule's index, the match that decided, and the name Envoy's RBAC gives
+# the matcher: the policy's KRI.
+decided_by(record) := {
+	"policy": object.union(reference, {"rule": record.rule}),
+	"match": object.filter(record, {"spiffe", "sni"}),
+	"rule": object.get(reference, "kri", "unknown"),
+} if {
+	reference := response.reference(compiled.meshes[request.mesh].policies[record.policy])
+} else := {"match": object.filter(record, {"spiffe", "sni"}), "rule": "unknown"}
