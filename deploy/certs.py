@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,8 +68,11 @@ class MeshCA:
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
-    def issue(self, tags: Mapping[str, str], days: int = 365) -> tuple[str, str]:
-        """A workload certificate and its key (PEM) for a proxy with `tags`."""
+    def issue(
+        self, tags: Mapping[str, str], days: int = 365, uris: Sequence[str] | None = None
+    ) -> tuple[str, str]:
+        """A workload certificate and its key (PEM) for a proxy with `tags`: Kuma's mesh-CA URI SANs, or
+        exactly `uris` (a MeshIdentity workload certificate carries one SPIFFE ID)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         certificate = (
@@ -87,7 +90,7 @@ class MeshCA:
             )
             .add_extension(
                 x509.SubjectAlternativeName(
-                    [x509.UniformResourceIdentifier(uri) for uri in kuma_uris(self.mesh, tags)]
+                    [x509.UniformResourceIdentifier(uri) for uri in (uris or kuma_uris(self.mesh, tags))]
                 ),
                 critical=True,
             )
@@ -98,10 +101,13 @@ class MeshCA:
         ).decode()
         return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
-    def write_workload(self, directory: Path, tags: Mapping[str, str], days: int = 365) -> Path:
-        """`directory`/{ca.pem,cert.pem,key.pem} for a proxy with `tags`, as the Envoy templates read them."""
+    def write_workload(
+        self, directory: Path, tags: Mapping[str, str], days: int = 365, uris: Sequence[str] | None = None
+    ) -> Path:
+        """`directory`/{ca.pem,cert.pem,key.pem} for a proxy with `tags` (or exactly `uris`), as the Envoy
+        templates read them."""
         directory.mkdir(parents=True, exist_ok=True)
-        certificate_pem, key_pem = self.issue(tags, days)
+        certificate_pem, key_pem = self.issue(tags, days, uris)
         (directory / "ca.pem").write_text(self.certificate_pem)
         (directory / "cert.pem").write_text(certificate_pem)
         key_path = directory / "key.pem"

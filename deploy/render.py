@@ -59,6 +59,23 @@ class BundleServer:
 
 
 @dataclass(frozen=True)
+class Dataplane:
+    """The Kuma Dataplane a sidecar stands for: what `Dataplane` targetRefs and MeshIdentity selectors
+    select by (docs/decision-api.md). The checks carry it as `kuma.io/dataplane-*` settings."""
+
+    name: str
+    namespace: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, str]:
+        settings = {"kuma.io/dataplane-name": self.name}
+        if self.namespace:
+            settings["kuma.io/dataplane-namespace"] = self.namespace
+        settings["kuma.io/dataplane-labels"] = json.dumps(dict(self.labels), sort_keys=True, separators=(",", ":"))
+        return settings
+
+
+@dataclass(frozen=True)
 class ServerSidecar:
     """The sidecar in front of an app: mTLS inbound listeners, HTTP and TCP, checked by its OPA-Envoy."""
 
@@ -71,6 +88,14 @@ class ServerSidecar:
     app: Address
     opa: Address  # OPA-Envoy's gRPC server for this sidecar
     certificates: str  # folder with ca.pem, cert.pem, key.pem
+    dataplane: Dataplane | None = None
+    # the workload certificate's URI SANs: Kuma's mesh-CA ones from the tags when unset, else exactly
+    # these (a MeshIdentity certificate has one SPIFFE ID)
+    spiffe_ids: tuple[str, ...] = ()
+
+    def settings(self) -> dict[str, str]:
+        """The inbound's tags and the Dataplane's facts, as the checks' settings."""
+        return {**self.tags, **(self.dataplane.settings() if self.dataplane else {})}
 
 
 @dataclass(frozen=True)
@@ -87,6 +112,10 @@ class ClientSidecar:
     external: Address
     opa: Address
     certificates: str
+    spiffe_ids: tuple[str, ...] = ()
+
+    def settings(self) -> dict[str, str]:
+        return dict(self.tags)
 
 
 @dataclass(frozen=True)
@@ -180,7 +209,7 @@ def write_certificates(deployment: Deployment, directory: Path, days: int = 365)
     """A new mesh CA and one workload certificate per sidecar, in `directory`/<sidecar name>/."""
     ca = MeshCA.create(deployment.mesh, days)
     for sidecar in (deployment.server, deployment.client):
-        ca.write_workload(directory / sidecar.name, sidecar.tags, days)
+        ca.write_workload(directory / sidecar.name, sidecar.tags, days, uris=sidecar.spiffe_ids or None)
     return ca
 
 
@@ -225,6 +254,8 @@ def load(path: Path) -> Deployment:
             app=_address(server["app"]),
             opa=_address(server["opa"]),
             certificates=str(server["certificates"]),
+            dataplane=_dataplane(server.get("dataplane")),
+            spiffe_ids=tuple(str(uri) for uri in server.get("spiffe_ids", ())),
         ),
         client=ClientSidecar(
             name=str(client["name"]),
@@ -236,8 +267,16 @@ def load(path: Path) -> Deployment:
             external=_address(client["external"]),
             opa=_address(client["opa"]),
             certificates=str(client["certificates"]),
+            spiffe_ids=tuple(str(uri) for uri in client.get("spiffe_ids", ())),
         ),
     )
+
+
+def _dataplane(values: Mapping[str, Any] | None) -> Dataplane | None:
+    if values is None:
+        return None
+    labels = {str(key): str(value) for key, value in (values.get("labels") or {}).items()}
+    return Dataplane(str(values["name"]), str(values.get("namespace", "")), labels)
 
 
 def main(argv: list[str] | None = None) -> int:
