@@ -28,6 +28,7 @@ from deploy.render import (
     Address,
     BundleServer,
     ClientSidecar,
+    Dataplane,
     Deployment,
     Polling,
     ServerSidecar,
@@ -214,17 +215,34 @@ def mtls_context(certificates: Path) -> ssl.SSLContext:
     return context
 
 
+class _NamedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the loopback address that asks for `server_name` in the TLS handshake (SNI): Python
+    sends no SNI for an IP address."""
+
+    def __init__(self, port: int, context: ssl.SSLContext, server_name: str) -> None:
+        super().__init__(LOOPBACK, port, context=context, timeout=10)
+        self.server_name = server_name
+        self.tls_context = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((LOOPBACK, self.port), timeout=10)
+        self.sock = self.tls_context.wrap_socket(raw, server_hostname=self.server_name)
+
+
 def http_get(
     port: int,
     path: str = "/",
     headers: Mapping[str, str] | None = None,
     tls: ssl.SSLContext | None = None,
+    server_name: str | None = None,
 ) -> Answer:
-    connection: http.client.HTTPConnection = (
-        http.client.HTTPSConnection(LOOPBACK, port, context=tls, timeout=10)
-        if tls is not None
-        else http.client.HTTPConnection(LOOPBACK, port, timeout=10)
-    )
+    connection: http.client.HTTPConnection
+    if tls is not None and server_name is not None:
+        connection = _NamedHTTPSConnection(port, tls, server_name)
+    elif tls is not None:
+        connection = http.client.HTTPSConnection(LOOPBACK, port, context=tls, timeout=10)
+    else:
+        connection = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
     try:
         connection.request("GET", path, headers=dict(headers or {}))
         response = connection.getresponse()
@@ -289,6 +307,11 @@ class Mesh:
         self.ca.write_workload(self.certificates / name, tags, days=1)
         return self.client_tls(name)
 
+    def issue_identity(self, name: str, spiffe_id: str) -> ssl.SSLContext:
+        """A MeshIdentity-style workload certificate (one URI SAN, `spiffe_id`) from the mesh CA."""
+        self.ca.write_workload(self.certificates / name, {}, days=1, uris=[spiffe_id])
+        return self.client_tls(name)
+
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
@@ -332,6 +355,7 @@ def loopback_deployment(work: Path, served: Path, certificates: Path, polling: P
             app=Address(LOOPBACK, port()),
             opa=Address(LOOPBACK, port()),
             certificates=str(certificates / "payments"),
+            dataplane=Dataplane("payments", "", {"app": "payments", "kuma.io/zone": "zone-1"}),
         ),
         client=ClientSidecar(
             name="orders",
