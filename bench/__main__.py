@@ -137,7 +137,16 @@ def run_size(size: int, arguments: argparse.Namespace, work: Path, opa: str) -> 
         "size": size,
         "resources": dict(mesh.counts),
         "services": mesh.generated,
-        "mtp_from_entries": sum(len(r["spec"]["from"]) for r in mesh.resources if r["kind"] == "MeshTrafficPermission"),
+        "mtp_from_entries": sum(
+            len(r["spec"].get("from", [])) for r in mesh.resources if r["kind"] == "MeshTrafficPermission"
+        ),
+        "mtp_rules_matches": sum(
+            len(match_list)
+            for r in mesh.resources
+            if r["kind"] == "MeshTrafficPermission"
+            for rule in r["spec"].get("rules", [])
+            for match_list in rule["default"].values()
+        ),
         "compile": compiled,
         "activation": activation,
         "evaluation": evaluation,

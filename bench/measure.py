@@ -231,7 +231,12 @@ def baseline_bundle(mesh: Mesh, folder: Path) -> Path:
 
 def check_input(request: Request) -> dict[str, Any]:
     if request.direction == "inbound":
-        return inbound_check(request.local, request.client)
+        return inbound_check(
+            request.local,
+            request.client,
+            spiffe_ids=None if request.spiffe_id is None else [request.spiffe_id],
+            dataplane=request.dataplane,
+        )
     destination = request.destination or {}
     return outbound_check(
         request.local,

@@ -16,6 +16,9 @@ policies on one service. Per service `s` (namespace ``ns = s // 10``):
   ``mesh-ingress`` (MeshSubset env: prod);
 * every eighth namespace is *legacy* (zone-c, env dev): its services have TrafficPermissions (one in ten
   none at all) and no MeshTrafficPermission selects them;
+* every eighth namespace (another one) has moved to *workload identities* (Kuma 2.12+): its services'
+  own policy ``svc-<s>`` has ``rules[]`` instead of ``from[]`` (a Dataplane ref by the ``app`` label,
+  two Exact allows, a Prefix allow for a client's namespace, an Exact deny), so ``rules`` decide them;
 * every seventh service: an ExternalService and the TrafficPermission that governs access to it;
 * every third service: a MeshPassthrough (exact and wildcard domains, an IP, a CIDR), and per team one
   more whose wildcard domain is shared by the team.
@@ -57,6 +60,23 @@ def team_of(s: int) -> str:
 
 def is_legacy(s: int) -> bool:
     return namespace_of(s) % 8 == 3
+
+
+def is_identity(s: int) -> bool:
+    return namespace_of(s) % 8 == 5
+
+
+def spiffe_id(s: int) -> str:
+    """The workload identity of service `s` (MeshIdentity's Kubernetes default path)."""
+    return f"spiffe://{MESH}.{zone_of(s)}.mesh.local/ns/ns-{namespace_of(s):05d}/sa/svc-{s:06d}"
+
+
+def dataplane_of(s: int) -> dict[str, Any]:
+    """The Dataplane's facts as the check's settings carry them (decision-api.md)."""
+    namespace = f"ns-{namespace_of(s):05d}"
+    # Kubernetes Dataplane labels: the pod's, plus those Kuma computes (its namespace among them)
+    labels = {"app": f"svc-{s:06d}", "k8s.kuma.io/namespace": namespace, "kuma.io/zone": zone_of(s)}
+    return {"name": f"svc-{s:06d}-7d9", "namespace": namespace, "labels": labels}
 
 
 def zone_of(s: int) -> str:
@@ -137,6 +157,7 @@ class Mesh:
     legacy_with_tp: list[int] = field(default_factory=list)
     legacy_without_tp: list[int] = field(default_factory=list)
     v2_services: list[int] = field(default_factory=list)
+    identity_services: list[int] = field(default_factory=list)
 
     def add(self, resource: Resource) -> bool:
         if len(self.resources) >= self.size:
@@ -276,42 +297,73 @@ def _add_service(mesh: Mesh, s: int, lap: int) -> None:
                     {"kuma.io/origin": "global"} if (s // SERVICES_PER_TEAM) % 2 else None,
                 )
             )
-        mesh.add(
-            _new_style(
-                "MeshTrafficPermission",
-                f"svc-{s:06d}{suffix}",
-                namespace,
-                {
-                    "targetRef": {"kind": "MeshService", "name": name},
-                    "from": [
-                        _entry({"kind": "MeshService", "name": clients[0]}, "Allow"),
-                        _entry(
-                            {"kind": "MeshServiceSubset", "name": clients[1], "tags": {"version": "v1"}},
-                            "AllowWithShadowDeny",
-                        ),
-                        _entry({"kind": "MeshSubset", "tags": {"kuma.io/service": clients[2], "env": "dev"}}, "Deny"),
-                        _entry({"kind": "MeshService", "name": clients[3]}, "Allow"),
-                    ],
-                },
-            )
-        )
-        if s % 2 == 0:
+        if is_identity(s):
+            client_namespace = spiffe_id(clients_of(s, services)[3]).rsplit("/sa/", 1)[0]
             ok = mesh.add(
                 _new_style(
                     "MeshTrafficPermission",
-                    f"svc-{s:06d}-v2{suffix}",
+                    f"svc-{s:06d}{suffix}",
                     namespace,
                     {
-                        "targetRef": {"kind": "MeshServiceSubset", "name": name, "tags": {"version": "v2"}},
-                        "from": [
-                            _entry({"kind": "MeshSubset", "tags": {"team": team_of(s), "version": "v1"}}, "Deny"),
-                            _entry({"kind": "MeshService", "name": clients[4]}, "Allow"),
+                        "targetRef": {"kind": "Dataplane", "labels": {"app": f"svc-{s:06d}"}},
+                        "rules": [
+                            {
+                                "default": {
+                                    "allow": [
+                                        {"spiffeID": {"type": "Exact", "value": spiffe_id(c)}}
+                                        for c in clients_of(s, services)[:2]
+                                    ]
+                                    + [{"spiffeID": {"type": "Prefix", "value": client_namespace}}],
+                                    "deny": [
+                                        {"spiffeID": {"type": "Exact", "value": spiffe_id(clients_of(s, services)[2])}}
+                                    ],
+                                }
+                            }
                         ],
                     },
                 )
             )
             if ok and not lap:
-                mesh.v2_services.append(s)
+                mesh.identity_services.append(s)
+        else:
+            mesh.add(
+                _new_style(
+                    "MeshTrafficPermission",
+                    f"svc-{s:06d}{suffix}",
+                    namespace,
+                    {
+                        "targetRef": {"kind": "MeshService", "name": name},
+                        "from": [
+                            _entry({"kind": "MeshService", "name": clients[0]}, "Allow"),
+                            _entry(
+                                {"kind": "MeshServiceSubset", "name": clients[1], "tags": {"version": "v1"}},
+                                "AllowWithShadowDeny",
+                            ),
+                            _entry(
+                                {"kind": "MeshSubset", "tags": {"kuma.io/service": clients[2], "env": "dev"}}, "Deny"
+                            ),
+                            _entry({"kind": "MeshService", "name": clients[3]}, "Allow"),
+                        ],
+                    },
+                )
+            )
+            if s % 2 == 0:
+                ok = mesh.add(
+                    _new_style(
+                        "MeshTrafficPermission",
+                        f"svc-{s:06d}-v2{suffix}",
+                        namespace,
+                        {
+                            "targetRef": {"kind": "MeshServiceSubset", "name": name, "tags": {"version": "v2"}},
+                            "from": [
+                                _entry({"kind": "MeshSubset", "tags": {"team": team_of(s), "version": "v1"}}, "Deny"),
+                                _entry({"kind": "MeshService", "name": clients[4]}, "Allow"),
+                            ],
+                        },
+                    )
+                )
+                if ok and not lap:
+                    mesh.v2_services.append(s)
     if s % 7 == 0:
         k = s // 7
         es = _legacy(
@@ -401,6 +453,8 @@ class Request:
     destination: dict[str, Any] | None = None  # outbound: address, port, host, sni
     expect_reason: str = ""
     expect_policy: str | None = None  # name of the deciding policy, when one decides
+    spiffe_id: str | None = None  # inbound: the client's workload identity (its certificate's one URI SAN)
+    dataplane: dict[str, Any] | None = None  # inbound: the local Dataplane's facts
 
 
 def _near(candidates: list[int], where: str, ok: Any = lambda s: True) -> int | None:
@@ -424,7 +478,7 @@ OUTSIDER = {
 def requests_for(mesh: Mesh) -> list[Request]:
     """For each category, one request near the first, the middle and the last service of the mesh."""
     services = mesh.services
-    all_mtp = [s for s in range(mesh.generated) if not is_legacy(s)]
+    all_mtp = [s for s in range(mesh.generated) if not is_legacy(s) and not is_identity(s)]
     requests: list[Request] = []
     for where in ("first", "middle", "last"):
         # first entry: in zone-b (no catch-all), a client that only the lowest-ranked policy (the
@@ -485,6 +539,33 @@ def requests_for(mesh: Mesh) -> list[Request]:
                     expect_reason="no-matching-rule",
                 )
             )
+        # rules[] (workload identities): an Exact allow, a Prefix allow, the deny, nothing matching
+        s = _near(mesh.identity_services, where)
+        if s is not None:
+            named = clients_of(s, services)
+            for category, client, reason, policy in (
+                ("inbound/rules-exact", spiffe_id(named[0]), "allowed-by-policy", f"svc-{s:06d}"),
+                ("inbound/rules-prefix", spiffe_id(named[3]), "allowed-by-policy", f"svc-{s:06d}"),
+                ("inbound/rules-deny", spiffe_id(named[2]), "denied-by-policy", f"svc-{s:06d}"),
+                (
+                    "inbound/rules-no-match",
+                    f"spiffe://{MESH}.zone-b.mesh.local/ns/elsewhere/sa/x",
+                    "no-matching-rule",
+                    None,
+                ),
+            ):
+                requests.append(
+                    Request(
+                        category,
+                        where,
+                        "inbound",
+                        inbound_tags(s),
+                        expect_reason=reason,
+                        expect_policy=policy,
+                        spiffe_id=client,
+                        dataplane=dataplane_of(s),
+                    )
+                )
         # legacy TrafficPermission
         s = _near(mesh.legacy_with_tp, where)
         if s is not None:

@@ -70,20 +70,31 @@ def compile_mesh(model: Model, mesh: Mesh) -> Json:
     ]
     after_passthrough = len(permissions) + len(legacy) + len(passthroughs)
     semantics = RulesSemantics(deny_first=model.semantics.rules_deny_first)
+    inbound = compile_inbound(from_policies)
+    rules = compile_rules(rules_policies, len(from_policies), semantics)
+    passthrough = compile_passthrough(passthroughs, len(permissions) + len(legacy))
     return {
         "defined": mesh.source is not None,
         "mtls": mesh.mtls.value,
         "passthrough": mesh.passthrough,
         "policies": [policy_reference(source) for source in sources],
+        # Every selection index at one depth, so the library reaches each slot by one data path
+        # (passing an index to a function would make OPA convert all of it on every check).
+        "selection": {
+            "from": inbound["from"],
+            "from_policies": inbound["from_policies"],
+            "rules_policies": rules.pop("policies"),
+            "passthrough_policies": passthrough.pop("policies"),
+            "passthrough_modes": passthrough.pop("modes"),
+        },
         "inbound": {
-            **compile_inbound(from_policies),
-            "rules": compile_rules(rules_policies, len(from_policies), semantics),
+            "rules": rules,
             "identities": compile_identities(identities, after_passthrough),
             "traffic_permissions": compile_inbound_permissions(legacy, len(permissions)),
         },
         "outbound": {
             **compile_outbound(services, legacy, len(permissions)),
-            "mesh_passthrough": compile_passthrough(passthroughs, len(permissions) + len(legacy)),
+            "mesh_passthrough": passthrough,
         },
     }
 

@@ -60,7 +60,7 @@ def compile_inbound(ordered: list[MeshTrafficPermission], first_policy_index: in
     prune_selects(selects)
     for inner in inners(from_index):
         prune_to_best(inner, "rank")
-    return {"selects": selects, "from": from_index}
+    return {"from_policies": selects, "from": from_index}
 
 
 def _empty_inner() -> Json:

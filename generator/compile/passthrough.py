@@ -44,7 +44,7 @@ def compile_passthrough(ordered: Sequence[MeshPassthrough], first_policy_index: 
     selection.prune_selects(selects)
     selection.prune_to_best(modes, "rank")
     return {
-        "selects": selects,
+        "policies": selects,
         "modes": modes,
         "selectors": selectors_by_policy,
         **_match_index(ordered, first_policy_index),

@@ -10,10 +10,10 @@ matching record with the lowest order among the policies that select its inbound
 * per rule (Kuma 2.12 - 2.13): each rule's deny list, then its allow lists, rule after rule.
 
 Matches are reached by key: an `Exact` SPIFFE ID by its value (the client's URI SANs joined with
-commas, as Envoy's `uri_san` input gives them), a `Prefix` by the trust domain it fixes (a prefix
-with a path fixes it; one without, such as `spiffe://td`, is also a prefix of `spiffe://td-b/...`, so
-it goes to a short list tried on every check), a match with only `sni` by the server name. An empty
-match `{}` is left out: Kuma builds no matcher for it (a lint reports it).
+commas, as Envoy's `uri_san` input gives them), a `Prefix` by its value among the prefixes of that
+length (a check tries the client's string cut at each length some Prefix has, as passthrough CIDRs
+are tried per prefix length), a match with only `sni` by the server name. An empty match `{}` is left
+out: Kuma builds no matcher for it (a lint reports it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from generator.compile.selection import deduplicate, selection_index, selector_o
 from generator.model import MatchType, MeshIdentity, MeshTrafficPermission, Rule, RuleMatch
 
 Json = dict[str, Any]
-SPIFFE_SCHEME = "spiffe://"
 DENY, ALLOW, SHADOW = "Deny", "Allow", "AllowWithShadowDeny"
 
 
@@ -65,8 +64,7 @@ def compile_rules(ordered: Sequence[MeshTrafficPermission], first_policy_index: 
     selects = selection_index(selectors, [{"policy": first_policy_index + i} for i in range(len(ordered))])
     deduplicate(selects)  # records name their policy: nothing else can be merged
     exact: dict[str, list[Json]] = {}
-    by_trust_domain: dict[str, list[Json]] = {}
-    short_prefixes: list[Json] = []
+    prefixes: dict[str, list[Json]] = {}
     by_sni: dict[str, list[Json]] = {}
     for order, (offset, position, action, number, match) in enumerate(matcher_order(ordered, semantics)):
         record: Json = {
@@ -84,22 +82,14 @@ def compile_rules(ordered: Sequence[MeshTrafficPermission], first_policy_index: 
             continue
         kind, value = match.spiffe_id
         record["spiffe"] = {"type": kind.value, "value": value}
-        if kind is MatchType.EXACT:
-            exact.setdefault(value, []).append(record)
-        elif "/" in value.removeprefix(SPIFFE_SCHEME):
-            by_trust_domain.setdefault(trust_domain(value), []).append(record)
-        else:
-            short_prefixes.append(record)
+        (exact if kind is MatchType.EXACT else prefixes).setdefault(value, []).append(record)
     return {
-        "selects": selects,
+        "policies": selects,
         "exact": exact,
-        "prefix": {"by_trust_domain": by_trust_domain, "short": short_prefixes},
+        # code points, as Rego's count and substring measure strings
+        "prefix": {"lengths": sorted({len(value) for value in prefixes}), "by_value": prefixes},
         "sni": by_sni,
     }
-
-
-def trust_domain(spiffe_id: str) -> str:
-    return spiffe_id.removeprefix(SPIFFE_SCHEME).split("/", 1)[0]
 
 
 def identity_order(identities: Sequence[MeshIdentity]) -> list[MeshIdentity]:

@@ -123,7 +123,7 @@ action_outcome := object.get(action_outcomes, winner.action, action_outcomes.Den
 
 # First level: the slots for policies that select every inbound, by one tag of the local inbound,
 # by one label or the name of the local Dataplane (tags.reached).
-local_buckets := tags.reached(meshes[request.mesh].inbound.from, request.local_tags)
+local_buckets := tags.reached("from")
 
 # Second level, inside each: entries for any client, plus one list per (key, value) of the client.
 candidates contains entry if {
@@ -191,7 +191,7 @@ permission_outcome := object.union(permission_verdict, {"policy": reference}) if
 
 # Does any MeshTrafficPermission with `from` select the local inbound? (no-matching-rule vs no-policy)
 selected if {
-	some bucket in tags.reached(meshes[request.mesh].inbound.selects, request.local_tags)
+	some bucket in tags.reached("from_policies")
 	some record in bucket
 	tags.selects(record, request.local_tags)
 }

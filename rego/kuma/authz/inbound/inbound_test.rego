@@ -420,9 +420,11 @@ with_permissions := fx.compiled(object.union(
 			{"kind": "TrafficPermission", "mesh": "default", "name": "tp-web"},
 			{"kind": "TrafficPermission", "mesh": "default", "name": "tp-all"},
 		],
-		"inbound": {
-			"selects": {"any": [], "by_pair": {}},
+		"selection": {
+			"from_policies": {"any": [], "by_pair": {}},
 			"from": {"any": fx.bucket([], {}), "by_pair": {}},
+		},
+		"inbound": {
 			"traffic_permissions": {
 				"select": {
 					"any": [{"priority": 0, "policy": 1, "inbound": {"kuma.io/service": "*"}}],

@@ -20,7 +20,7 @@ layer7 := {"http", "http2", "grpc"}
 
 # Does any MeshPassthrough select the local proxy? If not, the mesh's passthrough flag decides.
 applies if {
-	some bucket in tags.reached(meshes[request.mesh].outbound.mesh_passthrough.selects, request.local_tags)
+	some bucket in tags.reached("passthrough_policies")
 	some record in bucket
 	tags.selects(record, request.local_tags)
 }
@@ -28,7 +28,7 @@ applies if {
 # --- passthroughMode -------------------------------------------------------------------------------
 
 mode_candidates contains record if {
-	some bucket in tags.reached(meshes[request.mesh].outbound.mesh_passthrough.modes, request.local_tags)
+	some bucket in tags.reached("passthrough_modes")
 	some record in bucket
 	tags.selects(record, request.local_tags)
 }

@@ -6,29 +6,18 @@ import data.kuma.authz.outbound
 # 198.51.100.7:443 (TCP), 10.1.0.0/16 (TCP, any port), 10.1.2.0/24:80 (HTTP), api.example.org:80
 # (HTTP), [2001:db8::5]:443 (TLS); team batch: All; team ops: None; the mesh flag is off.
 compiled := {
-	"format": 1,
+	"format": 2,
 	"meshes": {
 		"default": {
 			"defined": true,
 			"inbound": {
-				"from": {
-					"any": {
-						"any": [],
-						"by_pair": {},
-					},
-					"by_pair": {},
-				},
-				"selects": {
-					"any": [],
-					"by_pair": {},
-				},
 				"traffic_permissions": {
 					"select": {
 						"any": [],
-						"by_pair": {},
+						"by_pair": {}
 					},
-					"sources": {},
-				},
+					"sources": {}
+				}
 			},
 			"mtls": "disabled",
 			"outbound": {
@@ -44,8 +33,8 @@ compiled := {
 								"protocol": "http",
 								"rank": 1,
 								"type": "Domain",
-								"value": "api.example.org",
-							},
+								"value": "api.example.org"
+							}
 						],
 						"secure.example.com": [
 							{
@@ -54,57 +43,24 @@ compiled := {
 								"protocol": "tls",
 								"rank": 1,
 								"type": "Domain",
-								"value": "secure.example.com",
-							},
-						],
+								"value": "secure.example.com"
+							}
+						]
 					},
 					"layer7_domain_ports": {
 						"80": [
-							1,
-						],
-					},
-					"modes": {
-						"any": [],
-						"by_pair": {
-							"kuma.io/service": {
-								"web": [
-									{
-										"inbound": {},
-										"mode": "Matched",
-										"policy": 1,
-										"rank": 1,
-									},
-								],
-							},
-							"team": {
-								"batch": [
-									{
-										"inbound": {},
-										"mode": "All",
-										"policy": 2,
-										"rank": 2,
-									},
-								],
-								"ops": [
-									{
-										"inbound": {},
-										"mode": "None",
-										"policy": 0,
-										"rank": 0,
-									},
-								],
-							},
-						},
+							1
+						]
 					},
 					"prefix_lengths": {
 						"v4": [
 							32,
 							24,
-							16,
+							16
 						],
 						"v6": [
-							128,
-						],
+							128
+						]
 					},
 					"prefixes": {
 						"v4": {
@@ -115,9 +71,9 @@ compiled := {
 										"protocol": "tcp",
 										"rank": 1,
 										"type": "CIDR",
-										"value": "10.1.0.0/16",
-									},
-								],
+										"value": "10.1.0.0/16"
+									}
+								]
 							},
 							"24": {
 								"000010100000000100000010": [
@@ -127,9 +83,9 @@ compiled := {
 										"protocol": "http",
 										"rank": 1,
 										"type": "CIDR",
-										"value": "10.1.2.0/24",
-									},
-								],
+										"value": "10.1.2.0/24"
+									}
+								]
 							},
 							"32": {
 								"11000110001100110110010000000111": [
@@ -139,10 +95,10 @@ compiled := {
 										"protocol": "tcp",
 										"rank": 1,
 										"type": "IP",
-										"value": "198.51.100.7",
-									},
-								],
-							},
+										"value": "198.51.100.7"
+									}
+								]
+							}
 						},
 						"v6": {
 							"128": {
@@ -154,52 +110,28 @@ compiled := {
 										"protocol": "tls",
 										"rank": 1,
 										"type": "IP",
-										"value": "2001:db8::5",
-									},
-								],
-							},
-						},
+										"value": "2001:db8::5"
+									}
+								]
+							}
+						}
 					},
 					"selectors": {
 						"0": {
 							"inbound": {
-								"team": "ops",
-							},
+								"team": "ops"
+							}
 						},
 						"1": {
 							"inbound": {
-								"kuma.io/service": "web",
-							},
+								"kuma.io/service": "web"
+							}
 						},
 						"2": {
 							"inbound": {
-								"team": "batch",
-							},
-						},
-					},
-					"selects": {
-						"any": [],
-						"by_pair": {
-							"kuma.io/service": {
-								"web": [
-									{
-										"inbound": {},
-									},
-								],
-							},
-							"team": {
-								"batch": [
-									{
-										"inbound": {},
-									},
-								],
-								"ops": [
-									{
-										"inbound": {},
-									},
-								],
-							},
-						},
+								"team": "batch"
+							}
+						}
 					},
 					"wildcards": {
 						"example.com": [
@@ -209,32 +141,102 @@ compiled := {
 								"protocol": "tls",
 								"rank": 1,
 								"type": "Domain",
-								"value": "*.example.com",
-							},
-						],
-					},
-				},
+								"value": "*.example.com"
+							}
+						]
+					}
+				}
 			},
 			"passthrough": false,
 			"policies": [
 				{
 					"kind": "MeshPassthrough",
 					"mesh": "default",
-					"name": "ops-none",
+					"name": "ops-none"
 				},
 				{
 					"kind": "MeshPassthrough",
 					"mesh": "default",
-					"name": "egress",
+					"name": "egress"
 				},
 				{
 					"kind": "MeshPassthrough",
 					"mesh": "default",
-					"name": "batch-all",
-				},
+					"name": "batch-all"
+				}
 			],
-		},
-	},
+			"selection": {
+				"from": {
+					"any": {
+						"any": [],
+						"by_pair": {}
+					},
+					"by_pair": {}
+				},
+				"from_policies": {
+					"any": [],
+					"by_pair": {}
+				},
+				"passthrough_modes": {
+					"any": [],
+					"by_pair": {
+						"kuma.io/service": {
+							"web": [
+								{
+									"inbound": {},
+									"mode": "Matched",
+									"policy": 1,
+									"rank": 1
+								}
+							]
+						},
+						"team": {
+							"batch": [
+								{
+									"inbound": {},
+									"mode": "All",
+									"policy": 2,
+									"rank": 2
+								}
+							],
+							"ops": [
+								{
+									"inbound": {},
+									"mode": "None",
+									"policy": 0,
+									"rank": 0
+								}
+							]
+						}
+					}
+				},
+				"passthrough_policies": {
+					"any": [],
+					"by_pair": {
+						"kuma.io/service": {
+							"web": [
+								{
+									"inbound": {}
+								}
+							]
+						},
+						"team": {
+							"batch": [
+								{
+									"inbound": {}
+								}
+							],
+							"ops": [
+								{
+									"inbound": {}
+								}
+							]
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 check(local, destination) := {"attributes": object.union(

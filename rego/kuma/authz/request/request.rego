@@ -164,9 +164,6 @@ uri_san := concat(",", certificate_uris) if {
 	not has_certificate
 }
 
-# The trust domain a Prefix match is filed under: the first URI SAN's.
-uri_san_trust_domain := trust_domain(uri_san)
-
 # The TLS server name as the client sent it: Kuma's sni match compares it exactly.
 default server_name := ""
 

@@ -5,8 +5,8 @@
 #   policies that select the inbound form one list in Envoy's matcher order, first match wins, no
 #   match denies ("default"); the compiler numbered every match in that order (`order`), so the
 #   matching record with the lowest order decides. Matches are reached by key only
-#   (docs/data-shape.md): an Exact SPIFFE ID by the client's URI SANs, a Prefix by their trust
-#   domain, an SNI-only match by the server name.
+#   (docs/data-shape.md): an Exact SPIFFE ID by the client's URI SANs, a Prefix by the client's
+#   string cut at each length a Prefix has, an SNI-only match by the server name.
 package kuma.authz.rules
 
 import data.kuma.authz.request
@@ -14,11 +14,9 @@ import data.kuma.authz.response
 import data.kuma.authz.tags
 import data.kuma.compiled
 
-mesh_rules := compiled.meshes[request.mesh].inbound.rules
-
 # The rules policies (by index in the mesh's table) that select the local inbound.
 selecting_policies contains record.policy if {
-	some bucket in tags.reached(mesh_rules.selects, request.local_tags)
+	some bucket in tags.reached("rules_policies")
 	some record in bucket
 	tags.selects(record, request.local_tags)
 }
@@ -49,20 +47,19 @@ decides if {
 
 candidates contains record if {
 	request.uri_san != ""
-	some record in mesh_rules.exact[request.uri_san]
+	some record in compiled.meshes[request.mesh].inbound.rules.exact[request.uri_san]
 }
 
+# A Prefix is found by the client's string cut at each length some Prefix of the mesh has.
 candidates contains record if {
-	some record in mesh_rules.prefix.by_trust_domain[request.uri_san_trust_domain]
-}
-
-candidates contains record if {
-	some record in mesh_rules.prefix.short
+	some length in compiled.meshes[request.mesh].inbound.rules.prefix.lengths
+	length <= count(request.uri_san)
+	some record in compiled.meshes[request.mesh].inbound.rules.prefix.by_value[substring(request.uri_san, 0, length)]
 }
 
 candidates contains record if {
 	request.server_name != ""
-	some record in mesh_rules.sni[request.server_name]
+	some record in compiled.meshes[request.mesh].inbound.rules.sni[request.server_name]
 }
 
 # A match holds when each of its parts does (spiffeID and sni are ANDed).

@@ -36,20 +36,25 @@ deny_first := {
 		"mtls": "strict",
 		"passthrough": true,
 		"policies": policies,
-		"inbound": {
-			"selects": {"any": [], "by_pair": {}},
+		"selection": {
+			"from_policies": {"any": [], "by_pair": {}},
 			"from": {"any": {"any": [], "by_pair": {}}, "by_pair": {}},
+			"rules_policies": {
+				"any": [{"inbound": {}, "policy": 0}],
+				"by_pair": {},
+				"by_label": {"app": {"payments": [{"inbound": {}, "labels": {}, "policy": 1}]}},
+				"by_name": {},
+			},
+		},
+		"inbound": {
 			"traffic_permissions": {"select": {"any": [], "by_pair": {}}, "sources": {}},
 			"identities": {"selectors": [{"rank": 0, "policy": 2, "labels": {"app": "payments"}}]},
 			"rules": {
-				"selects": {
-					"any": [{"inbound": {}, "policy": 0}],
-					"by_pair": {},
-					"by_label": {"app": {"payments": [{"inbound": {}, "labels": {}, "policy": 1}]}},
-					"by_name": {},
-				},
 				"exact": {intruder: [record(0, "Deny", 1, intruder_spiffe)]},
-				"prefix": {"by_trust_domain": {"td": [record(1, "Allow", 0, team_a_spiffe)]}, "short": []},
+				"prefix": {
+					"lengths": [21],
+					"by_value": {"spiffe://td/ns/team-a": [record(1, "Allow", 0, team_a_spiffe)]},
+				},
 				"sni": {"api.shop": [record(2, "AllowWithShadowDeny", 0, {"sni": "api.shop"})]},
 			},
 		},

@@ -6,6 +6,7 @@
 package kuma.authz.tags
 
 import data.kuma.authz.request
+import data.kuma.compiled.meshes
 
 # Local inbound tags are single-valued: every required pair must be there. A required value "*"
 # asks only for the tag to be present, as Kuma's tag selector does; the compiler never uses such a
@@ -71,24 +72,25 @@ section_holds(null)
 
 section_holds(section) if section == request.inbound_section
 
-# The slots of a compiled selection index that the local side reaches by key: `any`, one per tag of
-# the local inbound, one per label of the local Dataplane, and the Dataplane's name. An array, so
-# that the slots are not hashed into a set; each slot is itself an array, which array.flatten would
-# break up.
+# The slots of the selection index `name` of the request's mesh (docs/data-shape.md "Selection
+# records and indexes") that the local side reaches by key: `any`, one per tag of the local inbound,
+# one per label of the local Dataplane, and the Dataplane's name. An array, so that the slots are not
+# hashed into a set; each slot is itself an array, which array.flatten would break up. Every slot is
+# read by its whole data path: an index passed by value would be converted whole on every check.
 # regal ignore:use-array-flatten
-reached(index, tags) := array.concat(
+reached(name) := array.concat(
 	array.concat(
-		[slot | slot := index.any],
+		[slot | slot := meshes[request.mesh].selection[name].any],
 		[slot |
-			some key, value in tags
-			slot := index.by_pair[key][value]
+			some key, value in request.local_tags
+			slot := meshes[request.mesh].selection[name].by_pair[key][value]
 		],
 	),
 	array.concat(
 		[slot |
 			some key, value in request.dataplane_labels
-			slot := index.by_label[key][value]
+			slot := meshes[request.mesh].selection[name].by_label[key][value]
 		],
-		[slot | slot := index.by_name[request.dataplane_name]],
+		[slot | slot := meshes[request.mesh].selection[name].by_name[request.dataplane_name]],
 	),
 )
