@@ -51,18 +51,18 @@ def test_ranks_follow_policy_order_then_entry_order(tmp_path: Any) -> None:
     )
     data = compile_model(model_of(tmp_path, text))["meshes"]["default"]
     assert [policy["name"] for policy in data["policies"]] == ["b", "a"]
-    by_client = data["inbound"]["from"]["any"]["by_pair"]["env"]
+    by_client = data["selection"]["from"]["any"]["by_pair"]["env"]
     assert by_client["dev"][0]["rank"] == 1
     assert by_client["prod"][0]["rank"] == 2
-    assert data["inbound"]["from"]["any"]["any"][0]["rank"] == 0
+    assert data["selection"]["from"]["any"]["any"][0]["rank"] == 0
 
 
 def test_entries_that_can_never_win_are_pruned_from_their_bucket(tmp_path: Any) -> None:
     # Three mesh-wide allow-alls: only the last applied one can ever decide.
     data = compile_model(model_of(tmp_path, mtp("c") + mtp("b") + mtp("a", action="Deny")))
-    bucket = data["meshes"]["default"]["inbound"]["from"]["any"]["any"]
+    bucket = data["meshes"]["default"]["selection"]["from"]["any"]["any"]
     assert bucket == [{"action": "Deny", "client": {}, "entry": 0, "inbound": {}, "policy": 2, "rank": 2}]
-    assert data["meshes"]["default"]["inbound"]["selects"]["any"] == [{"inbound": {}}]
+    assert data["meshes"]["default"]["selection"]["from_policies"]["any"] == [{"inbound": {}}]
 
 
 def test_the_rarest_pair_indexes_an_entry(tmp_path: Any) -> None:
@@ -73,9 +73,9 @@ def test_the_rarest_pair_indexes_an_entry(tmp_path: Any) -> None:
         "    - {targetRef: {kind: MeshSubset, tags: {env: prod}}, default: {action: Allow}}\n"
         "---\n" + mtp("q", "kind: MeshSubset, tags: {team: money}")
     )
-    inbound = compile_model(model_of(tmp_path, text))["meshes"]["default"]["inbound"]
+    selection = compile_model(model_of(tmp_path, text))["meshes"]["default"]["selection"]
     # team=money is shared by two policies, kuma.io/service=payments by one: the service indexes p.
-    bucket = inbound["from"]["by_pair"]["kuma.io/service"]["payments"]
+    bucket = selection["from"]["by_pair"]["kuma.io/service"]["payments"]
     assert bucket["by_pair"]["kuma.io/service"]["web"][0]["client"] == {"env": "prod"}
     assert bucket["by_pair"]["kuma.io/service"]["web"][0]["inbound"] == {"team": "money"}
 
@@ -86,8 +86,8 @@ def test_workload_owner_policies_require_their_namespace(tmp_path: Any) -> None:
         "metadata: {name: p, namespace: shop, labels: {kuma.io/mesh: default}}\n"
         "spec: {from: [{targetRef: {kind: Mesh}, default: {action: Allow}}]}\n"
     )
-    inbound = compile_model(model_of(tmp_path, text))["meshes"]["default"]["inbound"]
-    assert inbound["selects"]["by_pair"] == {"k8s.kuma.io/namespace": {"shop": [{"inbound": {}}]}}
+    selection = compile_model(model_of(tmp_path, text))["meshes"]["default"]["selection"]
+    assert selection["from_policies"]["by_pair"] == {"k8s.kuma.io/namespace": {"shop": [{"inbound": {}}]}}
 
 
 def test_compiling_is_deterministic_whatever_the_input_order(tmp_path: Any) -> None:

@@ -29,7 +29,7 @@ from tests.checks.corpus import generate
 from tests.checks.harness import FIXTURES, ROOT, Run, conftest, conftest_test
 
 SEED = 20261201
-DOCUMENTS = int(os.environ.get("GEN_BUNDLE_DIFFERENTIAL_DOCUMENTS", "400"))
+DOCUMENTS = int(os.environ.get("GEN_BUNDLE_DIFFERENTIAL_DOCUMENTS", "250"))
 BAD = ROOT / "tests" / "corpus" / "bad"
 Finding = tuple[str, int, int, str, str]  # (ID, line, column, field, message)
 # conftest checks a few hundred files a second; the long run needs more than the default 300 s.

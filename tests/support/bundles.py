@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import build
+from generator.build import BuildResult, build
 from generator.checks.engine import Settings
+
+
+def built(
+    directory: Path, policy_yaml: str, name: str = "policies.yaml", kuma_version: str | None = None
+) -> BuildResult:
+    """The build of `policy_yaml`, its bundle written to `directory`/bundle.tar.gz."""
+    source = directory / name
+    source.write_text(policy_yaml)
+    result = build([str(source)], Settings(kuma_version=kuma_version))
+    assert result.bundle is not None, "\n".join(str(d) for d in result.errors)
+    (directory / "bundle.tar.gz").write_bytes(result.bundle.archive)
+    return result
 
 
 def make_bundle(
     directory: Path, policy_yaml: str, name: str = "policies.yaml", kuma_version: str | None = None
 ) -> Path:
-    source = directory / name
-    source.write_text(policy_yaml)
-    result = build([str(source)], Settings(kuma_version=kuma_version))
-    assert result.bundle is not None, "\n".join(str(d) for d in result.errors)
-    bundle = directory / "bundle.tar.gz"
-    bundle.write_bytes(result.bundle.archive)
-    return bundle
+    built(directory, policy_yaml, name, kuma_version)
+    return directory / "bundle.tar.gz"

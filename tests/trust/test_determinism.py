@@ -117,7 +117,7 @@ def test_signed_bundles_are_byte_identical_across_runs(tmp_path: Path) -> None:
     assert len(signed) == 1
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(resources=policy_sets(), data=st.data())
 def test_the_same_resources_compile_to_the_same_data_however_they_are_spread(
     resources: list[Resource], data: st.DataObject

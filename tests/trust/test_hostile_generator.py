@@ -27,7 +27,7 @@ from tests.support import kuma_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # More for a long run: GEN_BUNDLE_FUZZ_EXAMPLES=5000 pytest tests/trust (docs/trust.md).
-FUZZ_EXAMPLES = int(os.environ.get("GEN_BUNDLE_FUZZ_EXAMPLES", "60"))
+FUZZ_EXAMPLES = int(os.environ.get("GEN_BUNDLE_FUZZ_EXAMPLES", "40"))
 CORPUS = Path("tests") / "corpus" / "bad"
 TIMEOUT_SECONDS = 60
 ADDRESS_SPACE_BYTES = 1536 * 1024 * 1024
