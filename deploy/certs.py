@@ -68,9 +68,7 @@ class MeshCA:
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
-    def issue(
-        self, tags: Mapping[str, str], days: int = 365, uris: Sequence[str] | None = None
-    ) -> tuple[str, str]:
+    def issue(self, tags: Mapping[str, str], days: int = 365, uris: Sequence[str] | None = None) -> tuple[str, str]:
         """A workload certificate and its key (PEM) for a proxy with `tags`: Kuma's mesh-CA URI SANs, or
         exactly `uris` (a MeshIdentity workload certificate carries one SPIFFE ID)."""
         key = ec.generate_private_key(ec.SECP256R1())
