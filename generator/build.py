@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator.bundle import Bundle, build_bundle
 from generator.checks.engine import CheckRun, Settings
 from generator.checks.model import build_model
 from generator.checks.opa import Opa, find_opa
 from generator.checks.report import to_diagnostic
-from generator.compile import compile_model
+from generator.compile import compile_model, mesh_policies
 from generator.diagnostics import Diagnostic, sort_key
 from generator.model import Model
 from generator.reading.files import decode_file, discover
@@ -83,3 +84,19 @@ def build(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
     }
     result.bundle = build_bundle(compile_model(result.model), metadata)
     return result
+
+
+def policy_table(model: Model) -> list[dict[str, Any]]:
+    """Every policy the bundle can name in a decision, with where it was written: the mesh's table
+    (the `policy` of a decision is its entry), and Kuma's KRI, the name Envoy's RBAC gives it."""
+    rows: list[dict[str, Any]] = []
+    for name in model.mesh_names():
+        for index, source in enumerate(mesh_policies(model, model.meshes[name]).sources):
+            row: dict[str, Any] = {"mesh": name, "index": index, "kind": source.kind, "name": source.display_name}
+            if source.namespace:
+                row["namespace"] = source.namespace
+            if source.kri:
+                row["kri"] = source.kri
+            row.update(file=source.location.file, line=source.location.line, column=source.location.column)
+            rows.append(row)
+    return rows

@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from generator import __version__
-from generator.build import BuildResult, UnsupportedKumaVersion, build, check
+from generator.build import BuildResult, UnsupportedKumaVersion, build, check, policy_table
 from generator.bundle import sign_bundle
 from generator.bundle.sign import ALGORITHMS, DEFAULT_KEY_ID, Key, SigningError, load_signing_key, load_verification_key
 from generator.bundle.verify import verify_archive
@@ -229,6 +229,7 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
         "meshes": meshes,
         "resources": dict(sorted(result.resource_counts.items())),
         "signed": key is not None,
+        "policies": policy_table(result.model) if result.model is not None else [],
     }
     outcome.summary = (
         f"wrote {arguments.output} (revision {bundle.revision[:19]}…): "

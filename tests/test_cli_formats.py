@@ -154,3 +154,22 @@ def test_the_verbs_take_the_same_checks_options(verb: str, tmp_path: Path) -> No
         arguments += ["-o", "b.tar.gz"]
     result = gen_bundle(*arguments, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_build_lists_the_policy_table_decisions_name_with_kri_and_position(tmp_path: Path) -> None:
+    output = tmp_path / "bundle.tar.gz"
+    result = gen_bundle("examples/identity", "-o", str(output), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    policies = json.loads(result.stdout)["bundle"]["policies"]
+    first = policies[0]
+    assert first == {
+        "mesh": "shop",
+        "index": 0,
+        "kind": "MeshTrafficPermission",
+        "name": "payments-clients",
+        "kri": "kri_mtp_shop___payments-clients_",
+        "file": "examples/identity/permissions.yaml",
+        "line": 3,
+        "column": 1,
+    }
+    assert [row["kind"] for row in policies] == ["MeshTrafficPermission", "MeshTrafficPermission", "MeshIdentity"]

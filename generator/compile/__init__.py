@@ -8,6 +8,7 @@ passthrough (MeshPassthrough).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from generator.compile.inbound import compile_inbound
@@ -16,7 +17,17 @@ from generator.compile.passthrough import compile_passthrough
 from generator.compile.precedence import in_precedence_order
 from generator.compile.rules import RulesSemantics, compile_identities, compile_rules, identity_order
 from generator.compile.traffic_permission import compile_inbound_permissions
-from generator.model import Mesh, MeshTrafficPermission, Model, Semantics, Source, TrafficPermission
+from generator.model import (
+    ExternalService,
+    Mesh,
+    MeshIdentity,
+    MeshPassthrough,
+    MeshTrafficPermission,
+    Model,
+    Semantics,
+    Source,
+    TrafficPermission,
+)
 
 DATA_FORMAT = 2
 
@@ -39,35 +50,60 @@ def compile_semantics(semantics: Semantics) -> Json:
     }
 
 
-def compile_mesh(model: Model, mesh: Mesh) -> Json:
-    in_mesh = [policy for policy in model.mesh_traffic_permissions if policy.source.mesh == mesh.name]
-    from_policies: list[MeshTrafficPermission] = in_precedence_order([p for p in in_mesh if not p.uses_rules])
-    rules_policies: list[MeshTrafficPermission] = in_precedence_order([p for p in in_mesh if p.uses_rules])
-    permissions = [*from_policies, *rules_policies]
-    # Only a MeshIdentity that can become Ready gives an identity (status/updater.go: a provider, and
-    # meshServices.mode Exclusive on the mesh); the checks warn about the others (CMB007, RISK011).
-    identities = identity_order(
-        [
-            identity
-            for identity in model.mesh_identities
-            if identity.source.mesh == mesh.name and identity.provider is not None and mesh.mesh_services_exclusive
+@dataclass(frozen=True)
+class MeshPolicies:
+    """The policies of one mesh in the orders the compiler files them in."""
+
+    from_policies: list[MeshTrafficPermission]
+    rules_policies: list[MeshTrafficPermission]
+    legacy: list[TrafficPermission]
+    services: list[ExternalService]
+    passthroughs: list[MeshPassthrough]
+    identities: list[MeshIdentity]
+
+    @property
+    def sources(self) -> list[Source]:
+        """The mesh's table of policies; decisions name a policy by its index in it."""
+        return [
+            *(policy.source for policy in self.from_policies),
+            *(policy.source for policy in self.rules_policies),
+            *(permission.source for permission in self.legacy),
+            *(policy.source for policy in self.passthroughs),
+            *(identity.source for identity in self.identities),
         ]
+
+
+def mesh_policies(model: Model, mesh: Mesh) -> MeshPolicies:
+    in_mesh = [policy for policy in model.mesh_traffic_permissions if policy.source.mesh == mesh.name]
+    return MeshPolicies(
+        from_policies=in_precedence_order([p for p in in_mesh if not p.uses_rules]),
+        rules_policies=in_precedence_order([p for p in in_mesh if p.uses_rules]),
+        legacy=sorted(
+            (permission for permission in model.traffic_permissions if permission.source.mesh == mesh.name),
+            key=lambda permission: permission.name,
+        ),
+        services=[service for service in model.external_services if service.source.mesh == mesh.name],
+        passthroughs=in_precedence_order(
+            [policy for policy in model.mesh_passthroughs if policy.source.mesh == mesh.name]
+        ),
+        # Only a MeshIdentity that can become Ready gives an identity (status/updater.go: a provider,
+        # and meshServices.mode Exclusive on the mesh); the checks warn about the others (CMB007, RISK011).
+        identities=identity_order(
+            [
+                identity
+                for identity in model.mesh_identities
+                if identity.source.mesh == mesh.name and identity.provider is not None and mesh.mesh_services_exclusive
+            ]
+        ),
     )
-    legacy: list[TrafficPermission] = sorted(
-        (permission for permission in model.traffic_permissions if permission.source.mesh == mesh.name),
-        key=lambda permission: permission.name,
-    )
-    services = [service for service in model.external_services if service.source.mesh == mesh.name]
-    passthroughs = in_precedence_order(
-        [policy for policy in model.mesh_passthroughs if policy.source.mesh == mesh.name]
-    )
-    # One table of policies per mesh; decisions name a policy by its index in it.
-    sources = [
-        *(policy.source for policy in permissions),
-        *(permission.source for permission in legacy),
-        *(policy.source for policy in passthroughs),
-        *(identity.source for identity in identities),
-    ]
+
+
+def compile_mesh(model: Model, mesh: Mesh) -> Json:
+    parts = mesh_policies(model, mesh)
+    from_policies, rules_policies = parts.from_policies, parts.rules_policies
+    permissions = [*from_policies, *rules_policies]
+    legacy, services, passthroughs, identities = parts.legacy, parts.services, parts.passthroughs, parts.identities
+    sources = parts.sources
     after_passthrough = len(permissions) + len(legacy) + len(passthroughs)
     semantics = RulesSemantics(deny_first=model.semantics.rules_deny_first)
     inbound = compile_inbound(from_policies)
