@@ -12,8 +12,8 @@ from typing import Any
 
 from generator.compile.pairs import bucket_for, pair_frequency, rarest_pair, without_pair
 from generator.compile.selection import (
+    all_slots,
     empty_index,
-    inners,
     key_frequency,
     prune_selects,
     prune_to_best,
@@ -58,7 +58,7 @@ def compile_inbound(ordered: list[MeshTrafficPermission], first_policy_index: in
             rank += 1
 
     prune_selects(selects)
-    for inner in inners(from_index):
+    for inner in all_slots(from_index):
         prune_to_best(inner, "rank")
     return {"from_policies": selects, "from": from_index}
 

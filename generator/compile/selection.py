@@ -111,22 +111,14 @@ def slot(index: Json, key: IndexKey | None, empty: Any) -> Any:
     return index[INDEX_MAPS[kind]].setdefault(first, {}).setdefault(second, empty())
 
 
-def buckets(index: Json) -> Iterable[list[Json]]:
-    """The lists of a one-level index (the client side of `from` has `by_pair` only)."""
+def all_slots(index: Json) -> Iterable[Any]:
+    """Every slot of an index: the lists of a one-level index, the inner indexes of a two-level one
+    (whose `any` is itself an index). The client side of `from` has `by_pair` only."""
     yield index["any"]
     for name in ("by_pair", "by_label"):
         for by_value in index.get(name, {}).values():
             yield from by_value.values()
     yield from index.get("by_name", {}).values()
-
-
-def inners(index: Json) -> Iterable[Json]:
-    """The inner indexes of a two-level index (whose `any` is itself an index)."""
-    yield index["any"]
-    for name in ("by_pair", "by_label"):
-        for by_value in index[name].values():
-            yield from by_value.values()
-    yield from index["by_name"].values()
 
 
 def unconditional(record: Json) -> bool:
@@ -135,21 +127,21 @@ def unconditional(record: Json) -> bool:
 
 
 def deduplicate(index: Json) -> None:
-    for bucket in buckets(index):
+    for bucket in all_slots(index):
         bucket[:] = list({repr(sorted(record.items())): record for record in bucket}.values())
 
 
 def prune_selects(selects: Json) -> None:
     """A bucket with an unconditional record is simply true: one record says so."""
     deduplicate(selects)
-    for bucket in buckets(selects):
+    for bucket in all_slots(selects):
         if any(unconditional(record) for record in bucket):
             bucket[:] = [{"inbound": {}}]
 
 
 def prune_to_best(index: Json, rank_key: str) -> None:
     """Drop records that can never win: ranked below a record of the same bucket that always applies."""
-    for bucket in buckets(index):
+    for bucket in all_slots(index):
         floor = max((record[rank_key] for record in bucket if unconditional(record)), default=-1)
         bucket[:] = [record for record in bucket if record[rank_key] >= floor]
 

@@ -132,14 +132,10 @@ def direct_to_server_sidecar(mesh: Mesh, client: str, headers: dict[str, str] | 
     return http_get(mesh.deployment.server.http_port, "/", headers, tls=mesh.client_tls(client))
 
 
-def decision_headers(answer: Answer) -> dict[str, str]:
-    return {key: value for key, value in answer.headers.items() if key.startswith("x-kuma-authz-")}
-
-
 def assert_allowed(answer: Answer) -> None:
     assert answer.status == 200, (answer.status, answer.body)
     assert answer.json()["app"] == "payments"
-    assert decision_headers(answer) == {
+    assert answer.decision_headers == {
         "x-kuma-authz-decision": "allow",
         "x-kuma-authz-reason": "allowed-by-policy",
         "x-kuma-authz-policy": ALLOWING_POLICY,
@@ -203,7 +199,7 @@ def test_allowed_client_gets_the_upstreams_answer_and_the_deciding_policy(mesh: 
 def test_denied_client_gets_403_with_the_reason(mesh: Mesh, intruder: str) -> None:
     answer = direct_to_server_sidecar(mesh, intruder)
     assert answer.status == 403
-    assert decision_headers(answer) == {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "no-matching-rule"}
+    assert answer.decision_headers == {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "no-matching-rule"}
     assert answer.body.startswith(b"kuma: denied (no-matching-rule)")
 
 
@@ -222,7 +218,7 @@ def test_forged_identity_headers_change_no_decision(mesh: Mesh, intruder: str) -
     denied = direct_to_server_sidecar(mesh, intruder)
     denied_forged = direct_to_server_sidecar(mesh, intruder, forged)
     assert denied_forged.status == denied.status == 403
-    assert decision_headers(denied_forged) == decision_headers(denied)
+    assert denied_forged.decision_headers == denied.decision_headers
 
     pretending_to_be_intruder = {
         "x-kuma-tags": "&kuma.io/service=intruder&",
@@ -270,7 +266,7 @@ def test_outbound_check_lets_the_client_reach_an_external_service_it_may_use(mes
     answer = http_get(mesh.deployment.client.external_port, "/status", {"Host": "api.partner.test"})
     assert answer.status == 200, (answer.status, answer.body)
     assert answer.json()["app"] == "external"
-    assert decision_headers(answer) == {
+    assert answer.decision_headers == {
         "x-kuma-authz-decision": "allow",
         "x-kuma-authz-reason": "external-service-allowed",
         "x-kuma-authz-policy": "TrafficPermission/default/orders-to-partner-api",
@@ -280,7 +276,7 @@ def test_outbound_check_lets_the_client_reach_an_external_service_it_may_use(mes
 def test_outbound_check_blocks_passthrough_when_the_mesh_disables_it(mesh: Mesh) -> None:
     answer = http_get(mesh.deployment.client.external_port, "/", {"Host": "elsewhere.test"})
     assert answer.status == 403
-    assert decision_headers(answer) == {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "passthrough-blocked"}
+    assert answer.decision_headers == {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "passthrough-blocked"}
 
 
 # --- failure and live update ---------------------------------------------------------------------
@@ -317,7 +313,7 @@ def test_changed_policy_flips_the_envoy_decision_without_a_restart(mesh: Mesh, t
 
         denied = via_client_sidecar(mesh)
         assert denied.status == 403
-        assert decision_headers(denied) == {
+        assert denied.decision_headers == {
             "x-kuma-authz-decision": "deny",
             "x-kuma-authz-reason": "denied-by-policy",
             "x-kuma-authz-policy": ALLOWING_POLICY,

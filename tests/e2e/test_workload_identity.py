@@ -88,15 +88,11 @@ def call(mesh: Mesh, client: str, spiffe_id: str, server_name: str | None = None
     return http_get(mesh.deployment.server.http_port, "/", tls=tls, server_name=server_name)
 
 
-def decision(answer: Answer) -> dict[str, str]:
-    return {key: value for key, value in answer.headers.items() if key.startswith("x-kuma-authz-")}
-
-
 def test_a_workload_identity_the_rules_allow_reaches_the_app(mesh: Mesh) -> None:
     answer = call(mesh, "orders-identity", ORDERS)
     assert answer.status == 200, (answer.status, answer.body)
     assert answer.json()["app"] == "payments"
-    assert decision(answer) == {
+    assert answer.decision_headers == {
         "x-kuma-authz-decision": "allow",
         "x-kuma-authz-reason": "allowed-by-policy",
         "x-kuma-authz-policy": POLICY,
@@ -106,7 +102,7 @@ def test_a_workload_identity_the_rules_allow_reaches_the_app(mesh: Mesh) -> None
 def test_a_matching_deny_wins_over_the_prefix_allow(mesh: Mesh) -> None:
     answer = call(mesh, "intruder-identity", INTRUDER)
     assert answer.status == 403
-    assert decision(answer)["x-kuma-authz-reason"] == "denied-by-policy"
+    assert answer.decision_headers["x-kuma-authz-reason"] == "denied-by-policy"
 
 
 def test_an_sni_match_needs_the_server_name_from_the_tls_session(mesh: Mesh) -> None:
@@ -114,7 +110,7 @@ def test_an_sni_match_needs_the_server_name_from_the_tls_session(mesh: Mesh) -> 
     assert with_name.status == 200, (with_name.status, with_name.body)
     without = call(mesh, "partner-identity", PARTNER)
     assert without.status == 403
-    assert decision(without)["x-kuma-authz-reason"] == "no-matching-rule"
+    assert without.decision_headers["x-kuma-authz-reason"] == "no-matching-rule"
     other_name = call(mesh, "partner-identity", PARTNER, server_name="other.partners.test")
     assert other_name.status == 403
 
@@ -138,7 +134,7 @@ def test_a_mesh_ca_certificate_with_several_uri_sans_never_matches_exact(mesh: M
     tls = mesh.issue("legacy-orders", {"kuma.io/service": "orders"})
     answer = http_get(mesh.deployment.server.http_port, "/", tls=tls)
     assert answer.status == 403
-    assert decision(answer)["x-kuma-authz-reason"] == "no-matching-rule"
+    assert answer.decision_headers["x-kuma-authz-reason"] == "no-matching-rule"
 
 
 def test_forged_identity_headers_do_not_help(mesh: Mesh) -> None:

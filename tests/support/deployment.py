@@ -205,6 +205,11 @@ class Answer:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    @property
+    def decision_headers(self) -> dict[str, str]:
+        """The headers the bundle's decision adds (x-kuma-authz-*)."""
+        return {key: value for key, value in self.headers.items() if key.startswith("x-kuma-authz-")}
+
 
 def mtls_context(certificates: Path) -> ssl.SSLContext:
     """A client TLS context with a mesh workload certificate, trusting the mesh CA. Mesh certificates
