@@ -2,6 +2,7 @@
 
     gen-bundle [build] PATH... -o FILE   check the policies and write the bundle
     gen-bundle check PATH...             check the policies, write nothing
+    gen-bundle explain PATH... --to T --from C   why the bundle decides a request so (verbs/explain.py)
     gen-bundle --verify BUNDLE --verification-key KEY
 
 Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
@@ -31,6 +32,7 @@ from generator.checks.opa import OpaUnavailable, find_opa
 from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
+from generator.verbs import explain
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
@@ -163,6 +165,9 @@ def _signing_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "explain":
+        return explain.main(argv[1:])
     arguments = parse_arguments(argv)
     if arguments.verify is not None:
         return verify(arguments)

@@ -33,11 +33,16 @@ class Opa:
     path: str
     version: tuple[int, int, int]
 
-    def eval(self, query: str, data: list[Path], input_json: bytes, timeout: float = 3600) -> bytes:
-        """`opa eval` of `query` with `input_json` as input; the value, as JSON."""
+    def eval(
+        self, query: str, data: list[Path], input_json: bytes, timeout: float = 3600, bundle: Path | None = None
+    ) -> bytes:
+        """`opa eval` of `query` with `input_json` as input (and `data`, or a bundle folder); the value,
+        as JSON."""
         command = [self.path, "eval", "--format", "raw", "--stdin-input", "--ignore", "*_test.rego"]
         for path in data:
             command += ["--data", str(path)]
+        if bundle is not None:
+            command += ["--bundle", str(bundle)]
         try:
             process = subprocess.run(
                 [*command, query], input=input_json, capture_output=True, timeout=timeout, check=False

@@ -61,9 +61,27 @@ def failures_of(opa: OpaServer, scenario: Scenario) -> list[str]:
         allowed = opa.query(f"kuma/authz/{direction}/allow", request)
         if allowed is not decision["allowed"]:
             problems.append(f"kuma.authz.{direction}.allow is {allowed}, decision.allowed {decision['allowed']}")
+        if direction == "inbound":
+            problems += explanation_problems(opa.query("kuma/authz/inbound/explanation", request), decision)
         if problems:
             failures.append(f"{check['name']}: " + "; ".join(problems) + f"\n    decision: {decision}")
     return failures
+
+
+def explanation_problems(explanation: dict[str, Any], decision: dict[str, Any]) -> list[str]:
+    """The explanation (docs/explain.md) carries the very decision, and names its deciding entry once."""
+    problems = []
+    if explanation["decision"] != decision:
+        problems.append(f"the explanation's decision differs: {explanation['decision']}")
+    decided = [entry for entry in explanation["entries"] if entry["status"] == "decided"]
+    policy = decision["dynamic_metadata"].get("policy")
+    if policy is None and decided:
+        problems.append(f"no policy decided, yet the explanation names {decided}")
+    if policy is not None:
+        named = [(entry["policy"].get("kind"), entry["policy"].get("name")) for entry in decided]
+        if named != [(policy["kind"], policy["name"])]:
+            problems.append(f"the explanation's deciding entries {named}, the decision's policy {policy['name']}")
+    return problems
 
 
 def compare(check: dict[str, Any], decision: dict[str, Any]) -> list[str]:

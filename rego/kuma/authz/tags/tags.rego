@@ -77,20 +77,23 @@ section_holds(section) if section == request.inbound_section
 # one per label of the local Dataplane, and the Dataplane's name. An array, so that the slots are not
 # hashed into a set; each slot is itself an array, which array.flatten would break up. Every slot is
 # read by its whole data path: an index passed by value would be converted whole on every check.
+reached(name) := reached_in(request.mesh, name)
+
+# The same slots of mesh `mesh`'s index (an explanation reads the other meshes too).
 # regal ignore:use-array-flatten
-reached(name) := array.concat(
+reached_in(mesh, name) := array.concat(
 	array.concat(
-		[slot | slot := meshes[request.mesh].selection[name].any],
+		[slot | slot := meshes[mesh].selection[name].any],
 		[slot |
 			some key, value in request.local_tags
-			slot := meshes[request.mesh].selection[name].by_pair[key][value]
+			slot := meshes[mesh].selection[name].by_pair[key][value]
 		],
 	),
 	array.concat(
 		[slot |
 			some key, value in request.dataplane_labels
-			slot := meshes[request.mesh].selection[name].by_label[key][value]
+			slot := meshes[mesh].selection[name].by_label[key][value]
 		],
-		[slot | slot := meshes[request.mesh].selection[name].by_name[request.dataplane_name]],
+		[slot | slot := meshes[mesh].selection[name].by_name[request.dataplane_name]],
 	),
 )

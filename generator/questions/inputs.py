@@ -1,0 +1,35 @@
+"""The OPA-Envoy input (ext_authz v3, protobuf-JSON) that stands for a question's parties: the
+fields the library reads (docs/decision-api.md), as Envoy and OPA-Envoy would fill them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.questions.certificates import envoy_certificate
+from generator.questions.parties import Client, Inbound
+
+
+def inbound_input(mesh: str, inbound: Inbound, client: Client) -> dict[str, Any]:
+    settings: dict[str, str] = {"kuma.io/mesh": mesh, **inbound.tags}
+    if inbound.dataplane_name:
+        settings["kuma.io/dataplane-name"] = inbound.dataplane_name
+    if inbound.dataplane_namespace:
+        settings["kuma.io/dataplane-namespace"] = inbound.dataplane_namespace
+    if inbound.labels:
+        settings["kuma.io/dataplane-labels"] = json.dumps(inbound.labels, sort_keys=True)
+    if inbound.inbound_name:
+        settings["kuma.io/inbound-name"] = inbound.inbound_name
+    source: dict[str, Any] = {"address": {"socketAddress": {"address": "10.0.0.7", "portValue": 51234}}}
+    if not client.plaintext:
+        uri_sans = client.uri_sans(mesh)
+        source["principal"] = uri_sans[0]
+        source["certificate"] = envoy_certificate(tuple(uri_sans))
+    attributes: dict[str, Any] = {
+        "source": source,
+        "destination": {"address": {"socketAddress": {"address": "10.0.0.9", "portValue": inbound.port}}},
+        "contextExtensions": settings,
+    }
+    if inbound.sni:
+        attributes["tlsSession"] = {"sni": inbound.sni}
+    return {"attributes": attributes, "version": {"ext_authz": "v3", "encoding": "protojson"}}

@@ -1,0 +1,188 @@
+"""`gen-bundle explain PATH... --to INBOUND --from CLIENT`: why the bundle built from PATH decides a
+request as it does, answered by a real OPA with the bundle's own rule
+`data.kuma.authz.inbound.explanation` (docs/explain.md).
+
+Exit status: 0 answered (whatever the decision), 1 the policies have errors (nothing explained),
+2 the command could not run as asked (command line, no OPA), 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+from generator.build import UnsupportedKumaVersion, build, policy_table
+from generator.checks.engine import Settings
+from generator.checks.opa import OpaUnavailable, find_opa
+from generator.questions.evaluate import evaluate
+from generator.questions.inputs import inbound_input
+from generator.questions.parties import Client, Inbound, PartyError, parse_client, parse_inbound
+
+QUERY = "data.kuma.authz.inbound.explanation"
+STEPS = {
+    "input": "the input (nothing else was read)",
+    "mtls": "the mesh's mTLS mode",
+    "rules": "MeshTrafficPermission rules[]",
+    "identity": "the client's identity",
+    "from": "MeshTrafficPermission from[]",
+    "traffic-permission": "TrafficPermission",
+    "none": "no policy selects the inbound",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gen-bundle explain",
+        description="Explain the decision the bundle built from PATH makes for one request: the deciding "
+        "policy entry with file:line, and every other entry that selected the inbound with why it did not decide.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="policy files or directories, as for build")
+    parser.add_argument(
+        "--to",
+        required=True,
+        metavar="TAGS",
+        help="the inbound called: its tags, e.g. kuma.io/service=payments,app=payments",
+    )
+    parser.add_argument(
+        "--from",
+        dest="client",
+        required=True,
+        metavar="CLIENT",
+        help="the client: its tags (kuma.io/service=orders,env=dev: a mesh-CA certificate), its SPIFFE ID "
+        "(a workload identity), or none (plaintext)",
+    )
+    parser.add_argument("--mesh", default="default", help="the mesh of the inbound's proxy (default: default)")
+    parser.add_argument(
+        "--labels",
+        metavar="LABELS",
+        help="the local Dataplane's labels, key=value,... (default: the --to pairs, as on Kubernetes)",
+    )
+    parser.add_argument("--dataplane", default="", metavar="NAME[.NAMESPACE]", help="the local Dataplane's name")
+    parser.add_argument("--inbound-name", default="", metavar="NAME", help="the inbound's name (sectionName)")
+    parser.add_argument("--port", type=int, default=8080, help="the inbound's port (default: 8080)")
+    parser.add_argument("--sni", default="", help="the TLS server name the client sent")
+    parser.add_argument("--kuma-version", metavar="X.Y.Z", help="the Kuma release to reproduce (default: 2.14.3)")
+    parser.add_argument("--system-namespace", action="append", dest="system_namespaces", metavar="NAMESPACE")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    parser.add_argument("--opa", metavar="PATH", help="the OPA binary (default: $GEN_BUNDLE_OPA, PATH, tools cache)")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    arguments = parser().parse_args(argv)
+    try:
+        inbound = parse_inbound(
+            arguments.to,
+            labels=arguments.labels,
+            dataplane=arguments.dataplane,
+            inbound_name=arguments.inbound_name,
+            port=arguments.port,
+            sni=arguments.sni,
+        )
+        client = parse_client(arguments.client)
+    except PartyError as exc:
+        print(f"gen-bundle explain: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return run(arguments, inbound, client)
+    except Exception as exc:  # a defect: say so
+        if os.environ.get("GEN_BUNDLE_DEBUG"):
+            raise
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        print(f"gen-bundle explain: internal error: {detail} (a defect of gen-bundle)", file=sys.stderr)
+        return 3
+
+
+def run(arguments: argparse.Namespace, inbound: Inbound, client: Client) -> int:
+    namespaces = frozenset(arguments.system_namespaces) if arguments.system_namespaces else None
+    settings = Settings(namespaces, kuma_version=arguments.kuma_version)
+    try:
+        opa = find_opa(arguments.opa)
+        result = build(arguments.paths, settings, opa)
+    except (OpaUnavailable, UnsupportedKumaVersion) as exc:
+        print(f"gen-bundle explain: {exc}", file=sys.stderr)
+        return 2
+    if result.bundle is None or result.model is None:
+        for diagnostic in result.errors:
+            print(diagnostic, file=sys.stderr)
+        print(f"gen-bundle explain: {len(result.errors)} error(s) in the policies; nothing explained", file=sys.stderr)
+        return 1
+    explanation = evaluate(opa, result.bundle, QUERY, [inbound_input(arguments.mesh, inbound, client)])[0]
+    locate(explanation, policy_table(result.model))
+    explanation["question"] = {"to": inbound.describe(), "from": client.describe(), "mesh": arguments.mesh}
+    if arguments.format == "json":
+        json.dump(explanation, sys.stdout, indent=2, sort_keys=True)
+        print()
+    else:
+        print(render(explanation))
+    return 0
+
+
+def locate(explanation: dict[str, Any], table: list[dict[str, Any]]) -> None:
+    """Adds file:line to every policy the explanation names (OPA's data has only the table index)."""
+    where = {(row["mesh"], row["index"]): f"{row['file']}:{row['line']}" for row in table}
+    decided = explanation["decision"].get("dynamic_metadata", {}).get("policy")
+    if decided is not None:
+        mesh = explanation["mesh"]
+        match = [entry for entry in explanation["entries"] if entry["status"] == "decided" and entry["kind"] != "other"]
+        if match:
+            decided["location"] = where.get((mesh, match[0]["policy"]["index"]), "")
+    for entry in explanation["entries"]:
+        policy = entry["policy"]
+        policy["location"] = where.get((policy.get("mesh", explanation["mesh"]), policy["index"]), "")
+
+
+def policy_text(policy: dict[str, Any]) -> str:
+    if "name" not in policy:
+        return f"policy #{policy['index']}"
+    path = "/".join(part for part in (policy["mesh"], policy.get("namespace", ""), policy["name"]) if part)
+    return f"{policy['kind']} {path}"
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    policy = entry["policy"]
+    if entry["kind"] == "rules":
+        match = entry["match"]
+        parts = []
+        if "spiffe" in match:
+            parts.append(f"spiffeID {match['spiffe']['type']} {match['spiffe']['value']}")
+        if "sni" in match:
+            parts.append(f"sni {match['sni']}")
+        return f"{policy_text(policy)} rules[{policy['rule']}] {entry['action']} {' and '.join(parts)}"
+    if entry["kind"] == "traffic-permission":
+        return policy_text(policy)
+    client = ",".join(f"{key}={value}" for key, value in sorted(entry["client"].items())) or "any client"
+    return f"{policy_text(policy)} from[{entry['entry']}] {entry['action']} ({client})"
+
+
+def render(explanation: dict[str, Any]) -> str:
+    question = explanation["question"]
+    decision = explanation["decision"]
+    metadata = decision.get("dynamic_metadata", {})
+    verdict = "allow" if decision.get("allowed") else "deny"
+    lines = [
+        f"{question['from']} → {question['to']} (mesh {question['mesh']})",
+        f"decision: {verdict} ({metadata.get('reason', 'unknown')})"
+        + (" with shadow deny" if metadata.get("shadow_deny") else ""),
+        f"decided by: {STEPS.get(explanation['step'], explanation['step'])}",
+    ]
+    decided = [entry for entry in explanation["entries"] if entry["status"] == "decided"]
+    for entry in decided:
+        lines.append(f"deciding entry: {entry_text(entry)}  {entry['policy']['location']}")
+    if "rule" in metadata:
+        lines.append(f"Envoy RBAC rule: {metadata['rule']}")
+    others = [entry for entry in explanation["entries"] if entry["status"] != "decided"]
+    if others:
+        lines.append("")
+        lines.append("other entries that select the inbound:")
+        width = max(len(entry["status"]) for entry in others)
+        for entry in others:
+            lines.append(f"  {entry['status']:<{width}}  {entry_text(entry)}  {entry['policy']['location']}")
+            lines.append(f"  {'':<{width}}  {entry['why']}")
+    elif not decided:
+        lines.append("no policy entry selects the inbound")
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+package kuma.authz.inbound_test
+
+import data.kuma.authz.fixtures_test as fx
+import data.kuma.authz.inbound
+
+# payments: from orders Allow (rank 4, allow-orders), from env=staging Deny (rank 5, deny-all: the
+# client has no env), any client Allow (rank 1, allow-all)
+explained_index := {
+	"any": fx.bucket([fx.entry(1, "Allow", 2, 0)], {"kuma.io/service": {"orders": [fx.entry(4, "Allow", 0, 0)]}}),
+	"by_pair": {"app": {"payments": fx.bucket([], {"env": {"staging": [fx.entry(5, "Deny", 1, 0)]}})}},
+}
+
+explained_data := fx.compiled(fx.mesh_doc("strict", fx.selects_payments, explained_index))
+
+status_of(explanation, name) := [entry.status | some entry in explanation.entries; entry.policy.name == name]
+
+test_the_explanation_carries_the_decision if {
+	explanation := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as explained_data
+	d := inbound.decision with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as explained_data
+	explanation.decision == d
+	explanation.step == "from"
+}
+
+test_every_selecting_entry_is_explained_once if {
+	explanation := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as explained_data
+	count(explanation.entries) == 3
+	status_of(explanation, "allow-orders") == ["decided"]
+	status_of(explanation, "allow-all") == ["lower-precedence"]
+	status_of(explanation, "deny-all") == ["client-mismatch"]
+}
+
+test_a_client_mismatch_names_the_missing_pair if {
+	explanation := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as explained_data
+	some entry in explanation.entries
+	entry.policy.name == "deny-all"
+	entry.client == {"env": "staging"}
+	entry.why == "the client does not have env=staging"
+}
+
+test_with_mtls_disabled_no_entry_is_reached if {
+	e := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as fx.compiled(fx.mesh_doc("disabled", fx.selects_payments, explained_index))
+	e.step == "mtls"
+	every entry in e.entries {
+		entry.status == "not-reached"
+	}
+}
+
+test_entries_of_another_mesh_are_named if {
+	other := object.union(fx.mesh_doc("strict", fx.selects_payments, explained_index), {"policies": [
+		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-0"},
+		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-1"},
+		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-2"},
+	]})
+	data_two := {"format": 2, "meshes": {"default": explained_data.meshes.default, "other": other}}
+	e := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as data_two
+	statuses := {entry.policy.name: entry.status | some entry in e.entries; entry.policy.mesh == "other"}
+	statuses == {"elsewhere-0": "other-mesh", "elsewhere-1": "other-mesh", "elsewhere-2": "other-mesh"}
+}
+
+test_any_input_gives_an_explanation if {
+	every bad in [{}, "a string", 42, null, [1], {"attributes": 7}] {
+		e := inbound.explanation with input as bad with data.kuma.compiled as explained_data
+		e.decision.dynamic_metadata.reason == "invalid-input"
+		e.step == "input"
+	}
+}
