@@ -388,7 +388,14 @@ def rules_decision(policies: list[Resource], client: str, sni: str | None, versi
             references = frozenset({policy.ref(rule=index)})
             if action == "Deny":
                 return Outcome(False, "denied-by-policy", references)
-            return Outcome(True, "allowed-by-policy", references, shadow_deny=action == "AllowWithShadowDeny")
+            # the shadow matcher: every allowWithShadowDeny list, apart from the enforcing matcher
+            shadow = any(
+                match_holds(match, client, sni)
+                for _, _, other_action, other_matches in steps
+                if other_action == "AllowWithShadowDeny"
+                for match in other_matches
+            )
+            return Outcome(True, "allowed-by-policy", references, shadow_deny=shadow)
     return Outcome(False, "no-matching-rule" if policies else "no-policy")
 
 

@@ -7,15 +7,22 @@ from __future__ import annotations
 import datetime
 import urllib.parse
 from functools import cache
+from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+class CertificatesUnavailable(Exception):
+    """The `cryptography` package (a dependency of gen-bundle) cannot be imported."""
 
 
 @cache
-def _key() -> ec.EllipticCurvePrivateKey:
+def _key() -> Any:
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415  (build runs without it)
+    except ImportError:
+        raise CertificatesUnavailable(
+            "the questions stand for a client with a certificate, which needs the 'cryptography' package "
+            "(a dependency of gen-bundle): pip install 'cryptography>=48,<49'"
+        ) from None
     return ec.generate_private_key(ec.SECP256R1())
 
 
@@ -23,6 +30,10 @@ def _key() -> ec.EllipticCurvePrivateKey:
 def envoy_certificate(uri_sans: tuple[str, ...]) -> str:
     """A PEM certificate with exactly these URI SANs, URL-encoded as Envoy sends it."""
     key = _key()
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "gen-bundle explain")])
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)  # fixed: the same party, the same input
     certificate = (

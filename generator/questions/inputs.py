@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from generator.questions.certificates import envoy_certificate
-from generator.questions.parties import Client, Inbound
+from generator.questions.parties import Client, Destination, Inbound
 
 
 def inbound_input(mesh: str, inbound: Inbound, client: Client) -> dict[str, Any]:
@@ -32,4 +32,26 @@ def inbound_input(mesh: str, inbound: Inbound, client: Client) -> dict[str, Any]
     }
     if inbound.sni:
         attributes["tlsSession"] = {"sni": inbound.sni}
+    return {"attributes": attributes, "version": {"ext_authz": "v3", "encoding": "protojson"}}
+
+
+def outbound_input(mesh: str, local_tags: dict[str, str], destination: Destination) -> dict[str, Any]:
+    """The local proxy (its inbound's tags) connects to `destination`: the HTTP ext_authz filter sees
+    the request's host, the network filter the TLS server name, plain TCP neither."""
+    attributes: dict[str, Any] = {
+        "source": {"address": {"socketAddress": {"address": "10.0.0.7", "portValue": 40000}}},
+        "destination": {"address": {"socketAddress": {"address": destination.address, "portValue": destination.port}}},
+        "contextExtensions": {"kuma.io/mesh": mesh, "kuma.io/direction": "outbound", **local_tags},
+    }
+    if destination.protocol in ("http", "http2", "grpc"):
+        host = destination.host if destination.port in (80, 443) else f"{destination.host}:{destination.port}"
+        headers = {":authority": host, ":method": "GET", ":path": "/"}
+        if destination.protocol == "grpc":
+            headers["content-type"] = "application/grpc"
+        version = "HTTP/1.1" if destination.protocol == "http" else "HTTP/2"
+        attributes["request"] = {
+            "http": {"method": "GET", "path": "/", "host": host, "protocol": version, "headers": headers}
+        }
+    elif destination.protocol == "tls":
+        attributes["tlsSession"] = {"sni": destination.host}
     return {"attributes": attributes, "version": {"ext_authz": "v3", "encoding": "protojson"}}

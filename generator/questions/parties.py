@@ -127,3 +127,59 @@ def parse_inbound(
     label_pairs = tags if labels is None else {key: values[0] for key, values in parse_pairs(labels).items()}
     name, _, namespace = dataplane.partition(".")
     return Inbound(tags, dict(label_pairs), name, namespace, inbound_name, port, sni)
+
+
+PROTOCOLS = ("http", "http2", "grpc", "tls", "tcp")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the local application connects (the outbound question): a host name or IP, a port, and
+    how Envoy sees the connection (an HTTP request with its host, a TLS server name, or plain TCP)."""
+
+    host: str
+    port: int
+    protocol: str
+    address: str  # the original destination IP Envoy reports
+
+    def describe(self) -> str:
+        return f"{self.host}:{self.port}/{self.protocol}"
+
+
+def is_destination(text: str) -> bool:
+    """A --to without key=value pairs names a destination (the outbound form)."""
+    return "=" not in text
+
+
+def parse_destination(text: str, address: str | None = None) -> Destination:
+    """`HOST[:PORT][/PROTOCOL]`: port 443 unless given; protocol tls on 443, else http."""
+    target, _, protocol = text.strip().partition("/")
+    host, port_text = target, ""
+    if target.startswith("["):  # [IPv6]:port
+        host, _, rest = target[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif target.count(":") == 1:
+        host, _, port_text = target.partition(":")
+    if not host:
+        raise PartyError(f"{text!r}: expected HOST[:PORT][/PROTOCOL], e.g. api.example.com:443/tls")
+    try:
+        port = int(port_text) if port_text else 443
+    except ValueError:
+        raise PartyError(f"{text!r}: the port {port_text!r} is not a number") from None
+    if not 0 < port < 65536:
+        raise PartyError(f"{text!r}: the port {port} is out of range")
+    protocol = protocol or ("tls" if port == 443 else "http")
+    if protocol not in PROTOCOLS:
+        raise PartyError(f"{text!r}: the protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    literal = _is_ip(host)
+    return Destination(host.lower(), port, protocol, address or (host if literal else "203.0.113.10"))
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress  # noqa: PLC0415  (only the outbound form needs it)
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

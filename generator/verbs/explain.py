@@ -1,6 +1,7 @@
 """`gen-bundle explain PATH... --to INBOUND --from CLIENT`: why the bundle built from PATH decides a
 request as it does, answered by a real OPA with the bundle's own rule
-`data.kuma.authz.inbound.explanation` (docs/explain.md).
+`data.kuma.authz.inbound.explanation` (docs/explain.md). The outbound form, `--from PROXY --to
+HOST[:PORT][/PROTOCOL]`, asks `data.kuma.authz.outbound.explanation`.
 
 Exit status: 0 answered (whatever the decision), 1 the policies have errors (nothing explained),
 2 the command could not run as asked (command line, no OPA), 3 an internal error.
@@ -13,17 +14,32 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from generator.build import UnsupportedKumaVersion, build, policy_table
 from generator.checks.engine import Settings
 from generator.checks.opa import OpaUnavailable, find_opa
+from generator.questions.certificates import CertificatesUnavailable
 from generator.questions.evaluate import evaluate
-from generator.questions.inputs import inbound_input
-from generator.questions.parties import Client, Inbound, PartyError, parse_client, parse_inbound
+from generator.questions.inputs import inbound_input, outbound_input
+from generator.questions.parties import (
+    Client,
+    Destination,
+    Inbound,
+    PartyError,
+    is_destination,
+    parse_client,
+    parse_destination,
+    parse_inbound,
+    parse_pairs,
+)
 
-QUERY = "data.kuma.authz.inbound.explanation"
+QUERIES = {"inbound": "data.kuma.authz.inbound.explanation", "outbound": "data.kuma.authz.outbound.explanation"}
 STEPS = {
+    "external-service": "an ExternalService (and the TrafficPermission that governs it)",
+    "mesh-passthrough": "MeshPassthrough",
+    "passthrough-flag": "the Mesh's networking.outbound.passthrough",
     "input": "the input (nothing else was read)",
     "mtls": "the mesh's mTLS mode",
     "rules": "MeshTrafficPermission rules[]",
@@ -45,7 +61,9 @@ def parser() -> argparse.ArgumentParser:
         "--to",
         required=True,
         metavar="TAGS",
-        help="the inbound called: its tags, e.g. kuma.io/service=payments,app=payments",
+        help="the inbound called: its tags, e.g. kuma.io/service=payments,app=payments; or, for an outbound "
+        "question, the destination HOST[:PORT][/PROTOCOL] (protocol http, http2, grpc, tls or tcp; default "
+        "port 443, protocol tls on 443, else http)",
     )
     parser.add_argument(
         "--from",
@@ -53,7 +71,10 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         metavar="CLIENT",
         help="the client: its tags (kuma.io/service=orders,env=dev: a mesh-CA certificate), its SPIFFE ID "
-        "(a workload identity), or none (plaintext)",
+        "(a workload identity), or none (plaintext); for an outbound question, the local proxy's inbound tags",
+    )
+    parser.add_argument(
+        "--address", metavar="IP", help="outbound: the destination's IP as Envoy reports it (default: the host, if an IP)"
     )
     parser.add_argument("--mesh", default="default", help="the mesh of the inbound's proxy (default: default)")
     parser.add_argument(
@@ -74,6 +95,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     arguments = parser().parse_args(argv)
+    if is_destination(arguments.to):
+        try:
+            destination = parse_destination(arguments.to, arguments.address)
+            local = {key: values[0] for key, values in parse_pairs(arguments.client).items()}
+        except PartyError as exc:
+            print(f"gen-bundle explain: {exc}", file=sys.stderr)
+            return 2
+        return guarded(lambda: run(arguments, "outbound", outbound_question(arguments, local, destination)))
     try:
         inbound = parse_inbound(
             arguments.to,
@@ -87,8 +116,25 @@ def main(argv: list[str]) -> int:
     except PartyError as exc:
         print(f"gen-bundle explain: {exc}", file=sys.stderr)
         return 2
+    return guarded(lambda: run(arguments, "inbound", inbound_question(arguments, inbound, client)))
+
+
+Question = tuple[dict[str, str], Callable[[], dict[str, Any]]]  # (what was asked, the input maker)
+
+
+def inbound_question(arguments: argparse.Namespace, inbound: Inbound, client: Client) -> Question:
+    asked = {"to": inbound.describe(), "from": client.describe(), "mesh": arguments.mesh}
+    return asked, lambda: inbound_input(arguments.mesh, inbound, client)
+
+
+def outbound_question(arguments: argparse.Namespace, local: dict[str, str], destination: Destination) -> Question:
+    asked = {"to": destination.describe(), "from": arguments.client, "mesh": arguments.mesh}
+    return asked, lambda: outbound_input(arguments.mesh, local, destination)
+
+
+def guarded(answer: Callable[[], int]) -> int:
     try:
-        return run(arguments, inbound, client)
+        return answer()
     except Exception as exc:  # a defect: say so
         if os.environ.get("GEN_BUNDLE_DEBUG"):
             raise
@@ -97,7 +143,7 @@ def main(argv: list[str]) -> int:
         return 3
 
 
-def run(arguments: argparse.Namespace, inbound: Inbound, client: Client) -> int:
+def run(arguments: argparse.Namespace, direction: str, question: Question) -> int:
     namespaces = frozenset(arguments.system_namespaces) if arguments.system_namespaces else None
     settings = Settings(namespaces, kuma_version=arguments.kuma_version)
     try:
@@ -111,9 +157,15 @@ def run(arguments: argparse.Namespace, inbound: Inbound, client: Client) -> int:
             print(diagnostic, file=sys.stderr)
         print(f"gen-bundle explain: {len(result.errors)} error(s) in the policies; nothing explained", file=sys.stderr)
         return 1
-    explanation = evaluate(opa, result.bundle, QUERY, [inbound_input(arguments.mesh, inbound, client)])[0]
+    asked, make_input = question
+    try:
+        request = make_input()
+    except CertificatesUnavailable as exc:
+        print(f"gen-bundle explain: {exc}", file=sys.stderr)
+        return 2
+    explanation = evaluate(opa, result.bundle, QUERIES[direction], [request])[0]
     locate(explanation, policy_table(result.model))
-    explanation["question"] = {"to": inbound.describe(), "from": client.describe(), "mesh": arguments.mesh}
+    explanation["question"] = {**asked, "direction": direction}
     if arguments.format == "json":
         json.dump(explanation, sys.stdout, indent=2, sort_keys=True)
         print()
@@ -133,7 +185,8 @@ def locate(explanation: dict[str, Any], table: list[dict[str, Any]]) -> None:
             decided["location"] = where.get((mesh, match[0]["policy"]["index"]), "")
     for entry in explanation["entries"]:
         policy = entry["policy"]
-        policy["location"] = where.get((policy.get("mesh", explanation["mesh"]), policy["index"]), "")
+        if "index" in policy:
+            policy["location"] = where.get((policy.get("mesh", explanation["mesh"]), policy["index"]), "")
 
 
 def policy_text(policy: dict[str, Any]) -> str:
@@ -155,6 +208,12 @@ def entry_text(entry: dict[str, Any]) -> str:
         return f"{policy_text(policy)} rules[{policy['rule']}] {entry['action']} {' and '.join(parts)}"
     if entry["kind"] == "traffic-permission":
         return policy_text(policy)
+    if entry["kind"] == "external-service":
+        service = entry["service"]
+        governed = f", governed by {policy_text(policy)}" if "name" in policy else ""
+        return f"ExternalService {service.get('name', '')} ({service.get('address', '')}){governed}"
+    if entry["kind"] == "mesh-passthrough":
+        return policy_text(policy)
     client = ",".join(f"{key}={value}" for key, value in sorted(entry["client"].items())) or "any client"
     return f"{policy_text(policy)} from[{entry['entry']}] {entry['action']} ({client})"
 
@@ -172,17 +231,19 @@ def render(explanation: dict[str, Any]) -> str:
     ]
     decided = [entry for entry in explanation["entries"] if entry["status"] == "decided"]
     for entry in decided:
-        lines.append(f"deciding entry: {entry_text(entry)}  {entry['policy']['location']}")
+        lines.append(f"deciding entry: {entry_text(entry)}  {entry['policy'].get('location', '')}")
+        lines.append(f"  {entry['why']}")
     if "rule" in metadata:
         lines.append(f"Envoy RBAC rule: {metadata['rule']}")
     others = [entry for entry in explanation["entries"] if entry["status"] != "decided"]
     if others:
         lines.append("")
-        lines.append("other entries that select the inbound:")
+        side = "the inbound" if explanation["question"]["direction"] == "inbound" else "the proxy or the destination"
+        lines.append(f"other entries that select {side}:")
         width = max(len(entry["status"]) for entry in others)
         for entry in others:
-            lines.append(f"  {entry['status']:<{width}}  {entry_text(entry)}  {entry['policy']['location']}")
+            lines.append(f"  {entry['status']:<{width}}  {entry_text(entry)}  {entry['policy'].get('location', '')}")
             lines.append(f"  {'':<{width}}  {entry['why']}")
     elif not decided:
-        lines.append("no policy entry selects the inbound")
+        lines.append("no policy entry applies")
     return "\n".join(lines)

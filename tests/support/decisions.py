@@ -61,8 +61,7 @@ def failures_of(opa: OpaServer, scenario: Scenario) -> list[str]:
         allowed = opa.query(f"kuma/authz/{direction}/allow", request)
         if allowed is not decision["allowed"]:
             problems.append(f"kuma.authz.{direction}.allow is {allowed}, decision.allowed {decision['allowed']}")
-        if direction == "inbound":
-            problems += explanation_problems(opa.query("kuma/authz/inbound/explanation", request), decision)
+        problems += explanation_problems(opa.query(f"kuma/authz/{direction}/explanation", request), decision)
         if problems:
             failures.append(f"{check['name']}: " + "; ".join(problems) + f"\n    decision: {decision}")
     return failures
@@ -75,7 +74,7 @@ def explanation_problems(explanation: dict[str, Any], decision: dict[str, Any]) 
         problems.append(f"the explanation's decision differs: {explanation['decision']}")
     decided = [entry for entry in explanation["entries"] if entry["status"] == "decided"]
     policy = decision["dynamic_metadata"].get("policy")
-    if policy is None and decided:
+    if policy is None and any("name" in entry["policy"] for entry in decided):
         problems.append(f"no policy decided, yet the explanation names {decided}")
     if policy is not None:
         named = [(entry["policy"].get("kind"), entry["policy"].get("name")) for entry in decided]

@@ -109,10 +109,21 @@ outcome := {"allowed": false, "reason": "no-identity", "rule": "default"} if {
 } else := {"allowed": false, "reason": "invalid-input", "rule": "default"} if {
 	request.has_certificate
 	not request.certificate_ok
-} else := object.union(object.get(verdicts, winner.action, verdicts.Deny), decided_by(winner)) if {
+} else := object.union_n([object.get(verdicts, winner.action, verdicts.Deny), decided_by(winner), shadow_fields]) if {
 	winner
 } else := {"allowed": false, "reason": "no-matching-rule", "rule": "default"} if {
 	count(selecting_policies) > 0
+}
+
+# Kuma's shadow matcher is every allowWithShadowDeny list of the selecting policies, apart from the
+# enforcing matcher, in which allow and allowWithShadowDeny share one matcher per policy: a shadow
+# match that holds marks an allowed request shadow-denied whichever match decided (spec A1).
+default shadow_fields := {}
+
+shadow_fields := {"shadow_deny": true} if {
+	verdicts[winner.action].allowed
+	some record in matching
+	record.action == "AllowWithShadowDeny"
 }
 
 # The deciding policy with the rule's index, the match that decided, and the name Envoy's RBAC gives

@@ -165,3 +165,21 @@ test_labels_that_are_not_a_json_object_are_invalid if {
 		with data.kuma.compiled as deny_first
 	"kuma.io/dataplane-labels is not a JSON object of strings" in data.kuma.authz.request.problems with input as bad
 }
+
+test_an_allowed_request_with_a_shadow_match_is_shadow_denied_whichever_match_decided if {
+	# Kuma's shadow matcher holds every allowWithShadowDeny list apart from the enforcing matcher: the
+	# team-a prefix (an allow) decides, and the sni allowWithShadowDeny holds too
+	session := [{"op": "add", "path": "/attributes/tlsSession", "value": {"sni": "api.shop"}}]
+	with_sni := json.patch(check({"principal": team_a}, {}), session)
+	d := inbound.decision.dynamic_metadata with input as with_sni with data.kuma.compiled as deny_first
+	d.reason == "allowed-by-policy"
+	d.match == team_a_spiffe
+	d.shadow_deny == true
+	without := inbound.decision.dynamic_metadata with input as check({"principal": team_a}, {})
+		with data.kuma.compiled as deny_first
+	without.shadow_deny == false
+	intruder_with_sni := json.patch(check({"principal": intruder}, {"app": "payments"}), session)
+	denied := inbound.decision.dynamic_metadata with input as intruder_with_sni with data.kuma.compiled as deny_first
+	denied.reason == "denied-by-policy"
+	denied.shadow_deny == false
+}
