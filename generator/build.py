@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.bundle import Bundle, build_bundle
@@ -16,8 +16,10 @@ from generator.checks.model import build_model
 from generator.checks.opa import Opa, find_opa
 from generator.checks.report import to_diagnostic
 from generator.compile import compile_model, mesh_policies
-from generator.diagnostics import Diagnostic, sort_key
+from generator.diagnostics import Diagnostic, Location, Rule, Severity, sort_key
 from generator.model import Model
+from generator.model.inventory import Dataplane
+from generator.questions.dropped import dropped_from_policies
 from generator.reading.files import decode_file, discover
 
 
@@ -72,7 +74,15 @@ def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
     return result
 
 
-def build(paths: list[str], settings: Settings | None = None, opa: Opa | None = None) -> BuildResult:
+def build(
+    paths: list[str],
+    settings: Settings | None = None,
+    opa: Opa | None = None,
+    inventory: list[Dataplane] | None = None,
+) -> BuildResult:
+    """Check, compile and pack; with an `inventory`, CMB006 names the Dataplane inbounds each from[]
+    policy loses (asked of the bundle itself)."""
+    opa = opa or find_opa()
     result = check(paths, settings, opa)
     if result.model is None:
         return result
@@ -83,7 +93,60 @@ def build(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
         "resources": dict(sorted(result.resource_counts.items())),
     }
     result.bundle = build_bundle(compile_model(result.model), metadata)
+    if inventory is not None:
+        lost = dropped_from_policies(opa, result.bundle, inventory)
+        result.diagnostics = sorted(
+            name_lost_inbounds(result.diagnostics, policy_table(result.model), lost), key=sort_key
+        )
     return result
+
+
+DROPPED_FROM = Rule("CMB006", "from[] policy that rules or a MeshIdentity override")
+SHOWN_INBOUNDS = 5
+
+
+def name_lost_inbounds(
+    diagnostics: list[Diagnostic], table: list[dict[str, Any]], lost: dict[tuple[str, int], list[str]]
+) -> list[Diagnostic]:
+    """Each CMB006 warning (the checks name the policies that can be dropped) says which inbounds of
+    the inventory its policy loses, or that it loses none; a policy the bundle drops on an inbound
+    without such a warning gets one."""
+    resource_of = {(row["mesh"], row["index"]): _resource(row) for row in table}
+    inbounds: dict[str, list[str]] = {}
+    for key, where in lost.items():
+        inbounds.setdefault(resource_of[key], []).extend(where)
+    refined = []
+    warned = set()
+    for diagnostic in diagnostics:
+        if diagnostic.rule.id == DROPPED_FROM.id and diagnostic.resource is not None:
+            warned.add(diagnostic.resource)
+            lost_text = _lost_text(inbounds.get(diagnostic.resource, []))
+            refined.append(replace(diagnostic, message=diagnostic.message + lost_text))
+        else:
+            refined.append(diagnostic)
+    for row in table:
+        resource = _resource(row)
+        if resource in inbounds and resource not in warned:
+            warned.add(resource)
+            message = "Kuma decides these inbounds by rules only and ignores this from[] policy" + _lost_text(
+                inbounds[resource]
+            )
+            location = Location(row["file"], row["line"], row["column"])
+            refined.append(Diagnostic(Severity.WARNING, location, DROPPED_FROM, message, resource))
+    return refined
+
+
+def _resource(row: dict[str, Any]) -> str:
+    path = "/".join(part for part in (row["mesh"], row.get("namespace", ""), row["name"]) if part)
+    return f"{row['kind']} {path}"
+
+
+def _lost_text(inbounds: list[str]) -> str:
+    if not inbounds:
+        return "; no Dataplane of the inventory loses it"
+    shown = ", ".join(inbounds[:SHOWN_INBOUNDS])
+    more = f" and {len(inbounds) - SHOWN_INBOUNDS} more" if len(inbounds) > SHOWN_INBOUNDS else ""
+    return f"; in the inventory it is dropped on {shown}{more}"
 
 
 def policy_table(model: Model) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from generator.checks.opa import OpaUnavailable, find_opa
 from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
+from generator.reading.inventory import InventoryError, read_inventory
 from generator.verbs import explain
 
 EXIT_OK = 0
@@ -96,6 +97,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="the OPA binary that runs the checks (default: $GEN_BUNDLE_OPA, `opa` on PATH, or the tools cache)",
     )
+    if verb == "build":
+        parser.add_argument(
+            "--inventory",
+            metavar="FILE",
+            help="the Dataplanes that exist (kumactl get dataplanes -o yaml, or kubectl's List): CMB006 then "
+            "names the inbounds each from[] policy loses to rules[] (docs/inventory.md)",
+        )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only (text format)")
     parser.add_argument("--version", action="version", version=f"gen-bundle {__version__}")
     if verb == "build":
@@ -105,6 +113,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     if verb == "check":
         arguments.verify = None
         arguments.signing_key = None
+        arguments.inventory = None
     if arguments.verify is not None:
         if arguments.paths:
             parser.error("--verify takes no PATH arguments")
@@ -199,8 +208,18 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
     except OpaUnavailable as exc:
         outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
         return
+    inventory = None
+    if arguments.inventory is not None:
+        try:
+            inventory = read_inventory(arguments.inventory)
+        except InventoryError as exc:
+            outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
+            return
     try:
-        result = (build if arguments.verb == "build" else check)(arguments.paths, settings, opa)
+        if arguments.verb == "build":
+            result = build(arguments.paths, settings, opa, inventory)
+        else:
+            result = check(arguments.paths, settings, opa)
     except UnsupportedKumaVersion as exc:
         outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
         return

@@ -74,7 +74,9 @@ def parser() -> argparse.ArgumentParser:
         "(a workload identity), or none (plaintext); for an outbound question, the local proxy's inbound tags",
     )
     parser.add_argument(
-        "--address", metavar="IP", help="outbound: the destination's IP as Envoy reports it (default: the host, if an IP)"
+        "--address",
+        metavar="IP",
+        help="outbound: the destination IP Envoy reports (default: the host, if an IP)",
     )
     parser.add_argument("--mesh", default="default", help="the mesh of the inbound's proxy (default: default)")
     parser.add_argument(

@@ -1,0 +1,53 @@
+"""Which Dataplane inbounds of an inventory each from[] policy loses to rules[] (kuma#18740): asked
+of the bundle itself, one explanation per inbound (docs/inventory.md), so the answer is the
+decision's own."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from generator.bundle import Bundle
+from generator.checks.opa import Opa
+from generator.model.inventory import Dataplane
+from generator.questions.evaluate import evaluate
+from generator.questions.inputs import inbound_input
+from generator.questions.parties import Client, Inbound
+
+QUERY = "data.kuma.authz.inbound.explanation"
+
+
+def dataplane_inbounds(dataplanes: list[Dataplane]) -> list[tuple[Dataplane, Inbound]]:
+    """Every inbound of every Dataplane, as the local side of a question."""
+    return [
+        (
+            dataplane,
+            Inbound(
+                dict(inbound.tags),
+                dict(dataplane.labels),
+                dataplane.name,
+                dataplane.namespace,
+                inbound.name,
+                inbound.port,
+            ),
+        )
+        for dataplane in dataplanes
+        for inbound in dataplane.inbounds
+    ]
+
+
+def dropped_from_policies(opa: Opa, bundle: Bundle, dataplanes: list[Dataplane]) -> dict[tuple[str, int], list[str]]:
+    """(mesh, policy index) → the inbounds it is dropped on, as `<dataplane> inbound <name or port>`."""
+    sides = dataplane_inbounds(dataplanes)
+    if not sides:
+        return {}
+    plaintext = Client(plaintext=True)  # the step that decides does not depend on the client
+    inputs = [inbound_input(dataplane.mesh, inbound, plaintext) for dataplane, inbound in sides]
+    dropped: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for (dataplane, inbound), explanation in zip(sides, evaluate(opa, bundle, QUERY, inputs), strict=True):
+        where = f"{dataplane.describe()} inbound {inbound.inbound_name or inbound.port}"
+        for entry in explanation["entries"]:
+            if entry["kind"] == "from" and entry["status"] == "dropped":
+                key = (dataplane.mesh, entry["policy"]["index"])
+                if where not in dropped[key]:
+                    dropped[key].append(where)
+    return dict(dropped)
