@@ -3,6 +3,7 @@
     gen-bundle [build] PATH... -o FILE   check the policies and write the bundle
     gen-bundle check PATH...             check the policies, write nothing
     gen-bundle explain PATH... --to T --from C   why the bundle decides a request so (verbs/explain.py)
+    gen-bundle matrix PATH... -o FILE    who may talk to whom (verbs/matrix.py)
     gen-bundle --verify BUNDLE --verification-key KEY
 
 Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
@@ -19,6 +20,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import __version__
@@ -33,7 +35,7 @@ from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
 from generator.reading.inventory import InventoryError, read_inventory
-from generator.verbs import explain
+from generator.verbs import explain, matrix
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
@@ -41,6 +43,8 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 DEFAULT_OUTPUT = Path("bundles") / "bundle.tar.gz"
 VERBS = ("build", "check")
+# verbs with a file of their own (generator/verbs/): each `main(argv) -> exit status`
+VERB_MODULES: dict[str, Callable[[list[str]], int]] = {"explain": explain.main, "matrix": matrix.main}
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -175,8 +179,8 @@ def _signing_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "explain":
-        return explain.main(argv[1:])
+    if argv and argv[0] in VERB_MODULES:
+        return VERB_MODULES[argv[0]](argv[1:])
     arguments = parse_arguments(argv)
     if arguments.verify is not None:
         return verify(arguments)

@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any
 
-from generator.build import UnsupportedKumaVersion, build, policy_table
-from generator.checks.engine import Settings
-from generator.checks.opa import OpaUnavailable, find_opa
-from generator.questions.certificates import CertificatesUnavailable
+from generator.build import policy_table
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import inbound_input, outbound_input
 from generator.questions.parties import (
@@ -34,7 +29,9 @@ from generator.questions.parties import (
     parse_inbound,
     parse_pairs,
 )
+from generator.verbs.shared import EXIT_USAGE, built, guarded, question_arguments
 
+PROG = "gen-bundle explain"
 QUERIES = {"inbound": "data.kuma.authz.inbound.explanation", "outbound": "data.kuma.authz.outbound.explanation"}
 STEPS = {
     "external-service": "an ExternalService (and the TrafficPermission that governs it)",
@@ -88,10 +85,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--inbound-name", default="", metavar="NAME", help="the inbound's name (sectionName)")
     parser.add_argument("--port", type=int, default=8080, help="the inbound's port (default: 8080)")
     parser.add_argument("--sni", default="", help="the TLS server name the client sent")
-    parser.add_argument("--kuma-version", metavar="X.Y.Z", help="the Kuma release to reproduce (default: 2.14.3)")
-    parser.add_argument("--system-namespace", action="append", dest="system_namespaces", metavar="NAMESPACE")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
-    parser.add_argument("--opa", metavar="PATH", help="the OPA binary (default: $GEN_BUNDLE_OPA, PATH, tools cache)")
+    question_arguments(parser)
     return parser
 
 
@@ -104,7 +99,7 @@ def main(argv: list[str]) -> int:
         except PartyError as exc:
             print(f"gen-bundle explain: {exc}", file=sys.stderr)
             return 2
-        return guarded(lambda: run(arguments, "outbound", outbound_question(arguments, local, destination)))
+        return guarded(PROG, lambda: run(arguments, "outbound", outbound_question(arguments, local, destination)))
     try:
         inbound = parse_inbound(
             arguments.to,
@@ -116,9 +111,9 @@ def main(argv: list[str]) -> int:
         )
         client = parse_client(arguments.client)
     except PartyError as exc:
-        print(f"gen-bundle explain: {exc}", file=sys.stderr)
-        return 2
-    return guarded(lambda: run(arguments, "inbound", inbound_question(arguments, inbound, client)))
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return guarded(PROG, lambda: run(arguments, "inbound", inbound_question(arguments, inbound, client)))
 
 
 Question = tuple[dict[str, str], Callable[[], dict[str, Any]]]  # (what was asked, the input maker)
@@ -134,38 +129,12 @@ def outbound_question(arguments: argparse.Namespace, local: dict[str, str], dest
     return asked, lambda: outbound_input(arguments.mesh, local, destination)
 
 
-def guarded(answer: Callable[[], int]) -> int:
-    try:
-        return answer()
-    except Exception as exc:  # a defect: say so
-        if os.environ.get("GEN_BUNDLE_DEBUG"):
-            raise
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        print(f"gen-bundle explain: internal error: {detail} (a defect of gen-bundle)", file=sys.stderr)
-        return 3
-
-
 def run(arguments: argparse.Namespace, direction: str, question: Question) -> int:
-    namespaces = frozenset(arguments.system_namespaces) if arguments.system_namespaces else None
-    settings = Settings(namespaces, kuma_version=arguments.kuma_version)
-    try:
-        opa = find_opa(arguments.opa)
-        result = build(arguments.paths, settings, opa)
-    except (OpaUnavailable, UnsupportedKumaVersion) as exc:
-        print(f"gen-bundle explain: {exc}", file=sys.stderr)
-        return 2
-    if result.bundle is None or result.model is None:
-        for diagnostic in result.errors:
-            print(diagnostic, file=sys.stderr)
-        print(f"gen-bundle explain: {len(result.errors)} error(s) in the policies; nothing explained", file=sys.stderr)
-        return 1
+    opa, result = built(arguments, arguments.paths, "nothing explained")
+    assert result.bundle is not None
+    assert result.model is not None
     asked, make_input = question
-    try:
-        request = make_input()
-    except CertificatesUnavailable as exc:
-        print(f"gen-bundle explain: {exc}", file=sys.stderr)
-        return 2
-    explanation = evaluate(opa, result.bundle, QUERIES[direction], [request])[0]
+    explanation = evaluate(opa, result.bundle, QUERIES[direction], [make_input()])[0]
     locate(explanation, policy_table(result.model))
     explanation["question"] = {**asked, "direction": direction}
     if arguments.format == "json":

@@ -136,8 +136,8 @@ default rules_cause := "the proxy has a workload identity"
 rules_cause := sprintf("%s selects it", [name]) if {
 	count(rules.selecting_policies) > 0
 	name := policy_name(policy_reference(request.mesh, min(rules.selecting_policies)))
-} else := sprintf("the proxy has a workload identity from MeshIdentity %s", [rules.workload_identity.name]) if {
-	rules.workload_identity.name
+} else := sprintf("the proxy has a workload identity from %s", [name]) if {
+	name := policy_name(policy_reference(request.mesh, rules.workload_identity.policy))
 }
 
 # The from[] entries of every other mesh that would select the same inbound.
@@ -200,7 +200,11 @@ rule_mismatch(record) := sprintf("spiffeID %s %q does not hold for the client's 
 # --- TrafficPermission --------------------------------------------------------------------------
 
 explain_permission(record) := object.union(
-	{"kind": "traffic-permission", "policy": policy_reference(request.mesh, record.policy)},
+	{
+		"kind": "traffic-permission",
+		"policy": policy_reference(request.mesh, record.policy),
+		"sources": object.get(meshes[request.mesh].inbound.traffic_permissions.sources, format_int(record.policy, 10), []),
+	},
 	permission_verdict_of(record),
 )
 

@@ -70,3 +70,47 @@ test_any_input_gives_an_explanation if {
 		e.step == "input"
 	}
 }
+
+# --- TrafficPermission (inbound_test.rego's with_permissions) ------------------------------------
+
+permission_verdicts(e) := {entry.policy.name: [entry.status, entry.why] |
+	some entry in e.entries
+	entry.kind == "traffic-permission"
+}
+
+test_the_traffic_permission_in_force_decides_and_the_other_is_lower if {
+	e := inbound.explanation with input as fx.http_check(fx.payments, {"principal": fx.orders})
+		with data.kuma.compiled as with_permissions
+	e.step == "traffic-permission"
+	verdicts := permission_verdicts(e)
+	verdicts["tp-web"] == ["decided", "the TrafficPermission in force; none of its sources matches the client"]
+	verdicts["tp-all"][0] == "lower-precedence"
+	sources := [entry.sources | some entry in e.entries; entry.policy.name == "tp-web"]
+	sources == [[{"kuma.io/service": "web"}, {"env": "prod"}]]
+}
+
+test_a_traffic_permission_whose_sources_admit_the_client if {
+	e := inbound.explanation with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as with_permissions
+	verdicts := permission_verdicts(e)
+	verdicts["tp-web"] == ["decided", "its sources admit the client"]
+}
+
+test_a_meshtrafficpermission_drops_the_traffic_permissions if {
+	replaced := json.patch(fx.allow_orders, [{
+		"op": "add", "path": "/meshes/default/inbound/traffic_permissions",
+		"value": with_permissions.meshes["default"].inbound.traffic_permissions,
+	}])
+	e := inbound.explanation with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as replaced
+	verdicts := permission_verdicts(e)
+	{verdict[0] | some verdict in verdicts} == {"dropped"}
+}
+
+test_with_mtls_disabled_traffic_permissions_are_not_reached if {
+	off := json.patch(with_permissions, [{"op": "replace", "path": "/meshes/default/mtls", "value": "disabled"}])
+	e := inbound.explanation with input as fx.http_check(fx.payments, {"principal": "spiffe://default/web"})
+		with data.kuma.compiled as off
+	verdicts := permission_verdicts(e)
+	{verdict[0] | some verdict in verdicts} == {"not-reached"}
+}

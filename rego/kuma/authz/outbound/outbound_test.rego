@@ -168,3 +168,28 @@ test_other_destinations_fall_to_the_passthrough_flag if {
 		with data.kuma.compiled as with_external_services
 	d.dynamic_metadata.reason == "passthrough-blocked"
 }
+
+test_the_explanation_names_the_external_service_and_its_permission if {
+	allowed := outbound.explanation with input as to_host({"kuma.io/service": "web"}, "httpbin.org")
+		with data.kuma.compiled as with_external_services
+	allowed.step == "external-service"
+	allowed.destination.host == "httpbin.org"
+	[entry] := allowed.entries
+	entry.kind == "external-service"
+	entry.service == {"name": "httpbin", "service": "httpbin", "address": "httpbin.org:443"}
+	entry.policy.name == "to-httpbin"
+	entry.status == "decided"
+
+	refused := outbound.explanation with input as to_host({"kuma.io/service": "billing"}, "httpbin.org")
+		with data.kuma.compiled as with_external_services
+	refused.entries[0].why == "no source of the TrafficPermission that governs it matches the proxy's tags"
+
+	ungoverned := outbound.explanation with input as to_host({"kuma.io/service": "web"}, "ipv6-api.mesh")
+		with data.kuma.compiled as with_external_services
+	ungoverned.entries[0].policy == {}
+	ungoverned.entries[0].why == "no TrafficPermission governs it, so no proxy may reach it"
+
+	bad := outbound.explanation with input as 7 with data.kuma.compiled as with_external_services
+	bad.step == "input"
+	bad.entries == []
+}

@@ -333,3 +333,23 @@ test_ipv6_prefix if {
 	d.allowed == true
 	d.dynamic_metadata.match.value == "2001:db8::5"
 }
+
+test_the_explanation_names_the_mode_setter_and_the_match_that_decided if {
+	none := outbound.explanation with input as check({"team": "ops"}, to("198.51.100.7", 443))
+		with data.kuma.compiled as compiled
+	none.step == "mesh-passthrough"
+	decided := [entry | some entry in none.entries; entry.status == "decided"]
+	[entry.policy.name | some entry in decided] == ["ops-none"]
+	decided[0].why == "passthroughMode None"
+
+	matched := outbound.explanation with input as check(web, tls_to("203.0.113.9", 443, "secure.example.com"))
+		with data.kuma.compiled as compiled
+	matched.decision.allowed == true
+	whys := [entry.why | some entry in matched.entries; entry.status == "decided"]
+	startswith(whys[0], "passthroughMode Matched: match Domain")
+
+	flag := outbound.explanation with input as check({"kuma.io/service": "orders"}, to("198.51.100.7", 443))
+		with data.kuma.compiled as compiled
+	flag.step == "passthrough-flag"
+	flag.entries == []
+}

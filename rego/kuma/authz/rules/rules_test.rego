@@ -183,3 +183,29 @@ test_an_allowed_request_with_a_shadow_match_is_shadow_denied_whichever_match_dec
 	denied.reason == "denied-by-policy"
 	denied.shadow_deny == false
 }
+
+test_the_explanation_of_rules if {
+	e := inbound.explanation with input as check({"principal": intruder}, {"app": "payments"})
+		with data.kuma.compiled as deny_first
+	e.step == "rules"
+	statuses := {[entry.policy.name, entry.order]: entry.status | some entry in e.entries}
+	statuses == {["no-intruder", 0]: "decided", ["team-a", 1]: "lower-precedence", ["team-a", 2]: "client-mismatch"}
+	[entry.why | some entry in e.entries; entry.order == 2] == [`sni "api.shop" is not the TLS server name ""`]
+
+	other := inbound.explanation with input as check({"principal": "spiffe://other/x"}, {})
+		with data.kuma.compiled as deny_first
+	whys := [entry.why | some entry in other.entries; entry.order == 1]
+	whys == [`spiffeID Prefix "spiffe://td/ns/team-a" does not hold for the client's URI SAN "spiffe://other/x"`]
+}
+
+test_a_workload_identity_without_rules_names_its_meshidentity if {
+	no_rules := {"any": [], "by_pair": {}, "by_label": {}, "by_name": {}}
+	path := "/meshes/default/selection/rules_policies"
+	compiled := json.patch(deny_first, [{"op": "replace", "path": path, "value": no_rules}])
+	request := check({"principal": team_a}, {"app": "payments"})
+	e := inbound.explanation with input as request with data.kuma.compiled as compiled
+	e.step == "rules"
+	e.decision.dynamic_metadata.reason == "no-policy"
+	cause := inbound.rules_cause with input as request with data.kuma.compiled as compiled
+	cause == "the proxy has a workload identity from MeshIdentity default/workloads"
+}
