@@ -105,25 +105,30 @@ identity_problems contains resource_finding(r, problem("MID002", at, message)) i
 	at := array.concat(r.spec_at, ["spiffeID", part])
 }
 
-# Go's text/template grammar is larger than what Kuma's templates use; gen-bundle accepts the
-# actions Kuma documents, `{{ .Field }}` and `{{ label "key" }}` (with optional `-` trim markers),
-# and says what Go's parser or Kuma's renderer would say of the rest.
-template_problem(text, fields) := "couldn't parse template: template: :1: unclosed action" if {
-	strings.count(text, "{{") > strings.count(text, "}}")
-} else := sprintf("couldn't parse template: template: :1: function %q not defined", [name]) if {
-	some action in template_actions(text)
-	name := regex.find_all_string_submatch_n(`^([A-Za-z_][A-Za-z0-9_]*)`, action, 1)[0][1]
-	name != "label"
+# Go's text/template grammar is larger than what Kuma's templates use. Kuma only parses a template
+# when the resource is applied (validateSPIFFEID): gen-bundle says what Go's parser says of the
+# first action it refuses (parse_errors), and then, of a template that parses, what Kuma's renderer
+# would fail on: it accepts the actions Kuma documents, `{{ .Field }}` and `{{ label "key" }}` (with
+# optional `-` trim markers).
+template_problem(text, fields) := sprintf("couldn't parse template: template: :1: %s", [errors[0]]) if {
+	errors := parse_errors(text)
+	count(errors) > 0
 } else := sprintf(`can't evaluate field %s: the template is rendered with %s and label "key"`, [
-	field,
+	unknown[0],
 	listed_fields(fields),
 ]) if {
-	some action in template_actions(text)
-	field := regex.find_all_string_submatch_n(`^\.([A-Za-z_][A-Za-z0-9_]*)$`, action, 1)[0][1]
-	not field in fields
-} else := sprintf("unsupported action {{ %s }}: use {{ .Field }} or {{ label \"key\" }}", [action]) if {
-	some action in template_actions(text)
-	not regex.match(`^(\.[A-Za-z_][A-Za-z0-9_]*|label\s+"[^"]*")$`, action)
+	unknown := [field |
+		some action in template_actions(text)
+		field := regex.find_all_string_submatch_n(`^\.([A-Za-z_][A-Za-z0-9_]*)$`, action, 1)[0][1]
+		not field in fields
+	]
+	count(unknown) > 0
+} else := sprintf("unsupported action {{ %s }}: use {{ .Field }} or {{ label \"key\" }}", [unsupported[0]]) if {
+	unsupported := [action |
+		some action in template_actions(text)
+		not regex.match(`^(\.[A-Za-z_][A-Za-z0-9_]*|label\s+"[^"]*")$`, action)
+	]
+	count(unsupported) > 0
 }
 
 # The actions of a template, trimmed of spaces and of the `-` trim markers.
@@ -132,6 +137,82 @@ template_actions(text) := [trim_space(trim_suffix(trim_prefix(trim_space(match[1
 ]
 
 listed_fields(fields) := concat(", ", [sprintf(".%s", [name]) | some name in sort(fields)])
+
+# What Go's parser says of a template, action by action in order (text/template/parse): a function
+# it does not know (Kuma defines `label` beside Go's builtins), a pipeline stage after the first that
+# starts with a constant, an action left open. Actions that start with a keyword (if, range, with,
+# ...) or are otherwise beyond this are left to the rendering check above.
+parse_errors(text) := array.concat(
+	[error |
+		some action in template_actions(text)
+		some error in action_parse_errors(regex.find_n(template_token, action, -1))
+	],
+	[error | strings.count(text, "{{") > strings.count(text, "}}"); error := "unclosed action"],
+)
+
+# Go's lexer, as far as these messages need it: strings, raw strings, characters, `|`, parentheses,
+# variables, numbers, fields (`.Name.Name`), `.`, identifiers.
+template_token := concat("|", [
+	`"(?:[^"\\]|\\.)*"`, "`[^`]*`", `'(?:[^'\\]|\\.)*'`, `\|`, `\(`, `\)`, `\$[A-Za-z0-9_]*`,
+	`[-+]?(?:[0-9]|\.[0-9])[0-9A-Za-z_.+-]*`, `(?:\.[A-Za-z_][A-Za-z0-9_]*)+`, `\.`, `[A-Za-z_][A-Za-z0-9_]*`,
+])
+
+template_keyword(token) if token in {
+	"block", "break", "continue", "define", "else", "end", "if", "range", "template", "with",
+}
+
+template_constant(token) if token in {"true", "false", "nil"}
+
+# Go's builtins and the one function Kuma adds.
+template_function(token) if token in {
+	"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println",
+	"urlquery", "eq", "ge", "gt", "le", "lt", "ne", "label",
+}
+
+action_parse_errors(tokens) := [] if {
+	count(tokens) > 0
+	template_keyword(tokens[0])
+} else := [sort(errors)[0][2]] if {
+	# Go stops at the first: a function when it reads it, a pipeline once it is parsed (a
+	# parenthesized one at its `)`, before the pipeline around it), at its first constant stage.
+	errors := array.concat(
+		[[i, 0, sprintf("function %q not defined", [token])] |
+			some i, token in tokens
+			regex.match(`^[A-Za-z_]`, token)
+			not template_keyword(token)
+			not template_constant(token)
+			not template_function(token)
+		],
+		[[pipe.end, pipe.stage, sprintf("non executable command in pipeline stage %d", [pipe.stage])] |
+			some pipe in pipes(tokens)
+			constant_operand(tokens[pipe.at + 1])
+		],
+	)
+	count(errors) > 0
+} else := []
+
+# Each `|` of an action: where it stands, the stage it starts (2 for the first of its pipeline) and
+# where its pipeline ends (its closing parenthesis, or the end of the action).
+pipes(tokens) := [{"at": i, "stage": stage, "end": end} |
+	depths := [depth |
+		some k, _ in tokens
+		before := array.slice(tokens, 0, k)
+		depth := count([t | some t in before; t == "("]) - count([t | some t in before; t == ")"])
+	]
+	some i, token in tokens
+	token == "|"
+	opened := max(array.concat([-1], [j | some j, t in tokens; j < i; t == "("; depths[j] == depths[i] - 1]))
+	end := min(array.concat([count(tokens)], [k | some k, t in tokens; k > i; t == ")"; depths[k] == depths[i]]))
+	stage := count([p | some p, t in tokens; t == "|"; opened < p; p < i; depths[p] == depths[i]]) + 2
+]
+
+constant_operand(token) if template_constant(token)
+
+constant_operand(".")
+
+constant_operand(token) if regex.match(`^["'0-9+-]|^\.[0-9]`, token)
+
+constant_operand(token) if startswith(token, "`")
 
 # --- MeshIdentity: provider (validateProvider) ---------------------------------------------------------
 
@@ -165,7 +246,7 @@ bundled_problems(at, bundled) := {[array.concat(at, [field]), message] |
 	some [field, message] in bundled_findings(bundled)
 }
 
-bundled_findings(bundled) := ((({["ca", "shouldn't be defined once using autogenerated"] |
+bundled_findings(bundled) := (((({["ca", "shouldn't be defined once using autogenerated"] |
 	bundled.autogenerate.enabled == true
 	not is_null(object.get(bundled, "ca", null))
 } | {["ca", "must be defined"] |
@@ -176,6 +257,12 @@ bundled_findings(bundled) := ((({["ca", "shouldn't be defined once using autogen
 	is_object(bundled.ca)
 	some key in ["certificate", "privateKey"]
 	is_null(object.get(bundled.ca, key, null))
+}) | {[sprintf("ca.%s.%s", [key, field]), message] |
+	object.get(bundled, ["autogenerate", "enabled"], false) != true
+	some key in ["certificate", "privateKey"]
+	source := bundled.ca[key]
+	is_object(source)
+	some [field, message] in secure_source_findings(source)
 }) | {["meshTrustCreation", unsupported_value(mode, ["Enabled", "Disabled"])] |
 	mode := bundled.meshTrustCreation
 	is_string(mode)
@@ -183,6 +270,44 @@ bundled_findings(bundled) := ((({["ca", "shouldn't be defined once using autogen
 }) | {["certificateParameters.expiry", "must not be negative when defined"] |
 	startswith(object.get(bundled, ["certificateParameters", "expiry"], ""), "-")
 }
+
+# A SecureDataSource (api/common/v1alpha1/datasource ValidateSecureDataSource): its type's own
+# field, defined and not empty; a file path absolute and without "..". The type itself is an enum
+# of the schema, reported as the schema reports it (docs/semantics.md, Input validation).
+secure_source_findings(source) := [["type", "must be defined"]] if {
+	is_null(object.get(source, "type", null))
+} else := [["type", unsupported_value(source.type, ["File", "Secret", "EnvVar", "InsecureInline"])]] if {
+	not source.type in {"File", "Secret", "EnvVar", "InsecureInline"}
+} else := [[field, "must be defined"]] if {
+	field := {"File": "file", "Secret": "secretRef", "EnvVar": "envVar", "InsecureInline": "insecureInline"}[source.type]
+	not is_object(object.get(source, field, null))
+} else := [[concat(".", [field, inner]), "must be defined"]] if {
+	values := {"File": ["file", "path"], "EnvVar": ["envVar", "name"], "InsecureInline": ["insecureInline", "value"]}
+	[field, inner] := values[source.type]
+	object.get(source[field], inner, "") == ""
+} else := file_path_findings(source.file.path) if {
+	source.type == "File"
+} else := secret_ref_findings(source.secretRef) if {
+	source.type == "Secret"
+}
+
+file_path_findings(path) := [["file.path", sprintf("file path contains directory traversal sequence: %s", [path])]] if {
+	contains(path, "..")
+} else := [["file.path", sprintf("file path must be absolute: %s", [path])]] if {
+	not startswith(path, "/")
+} else := []
+
+secret_ref_findings(ref) := [[field, message] |
+	some [field, message] in [
+		["secretRef.kind", sprintf("%s must be one of: Secret", [object.get(ref, "kind", "")])],
+		["secretRef.name", "must be defined"],
+	]
+	secret_ref_wrong(ref, field)
+]
+
+secret_ref_wrong(ref, "secretRef.kind") if object.get(ref, "kind", "") != "Secret"
+
+secret_ref_wrong(ref, "secretRef.name") if object.get(ref, "name", "") == ""
 
 # --- MeshTrust (validateCABundles, validateTrustDomain) ---------------------------------------------
 
