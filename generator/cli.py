@@ -4,6 +4,7 @@
     gen-bundle check PATH...             check the policies, write nothing
     gen-bundle explain PATH... --to T --from C   why the bundle decides a request so (verbs/explain.py)
     gen-bundle matrix PATH... -o FILE    who may talk to whom (verbs/matrix.py)
+    gen-bundle diff OLD NEW              what two policy sets decide differently (verbs/diff.py)
     gen-bundle --verify BUNDLE --verification-key KEY
 
 Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
@@ -35,7 +36,7 @@ from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
 from generator.reading.inventory import InventoryError, read_inventory
-from generator.verbs import explain, matrix
+from generator.verbs import diff, explain, matrix
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
@@ -44,7 +45,11 @@ EXIT_INTERNAL = 3
 DEFAULT_OUTPUT = Path("bundles") / "bundle.tar.gz"
 VERBS = ("build", "check")
 # verbs with a file of their own (generator/verbs/): each `main(argv) -> exit status`
-VERB_MODULES: dict[str, Callable[[list[str]], int]] = {"explain": explain.main, "matrix": matrix.main}
+VERB_MODULES: dict[str, Callable[[list[str]], int]] = {
+    "explain": explain.main,
+    "matrix": matrix.main,
+    "diff": diff.main,
+}
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:

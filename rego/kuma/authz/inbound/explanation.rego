@@ -98,6 +98,7 @@ explain_from(entry, mesh) := object.union(
 		"kind": "from",
 		"policy": policy_reference(mesh, entry.policy),
 		"entry": entry.entry,
+		"rank": entry.rank,
 		"action": entry.action,
 		"client": object.get(entry, "client", {}),
 	},
@@ -203,6 +204,7 @@ explain_permission(record) := object.union(
 	{
 		"kind": "traffic-permission",
 		"policy": policy_reference(request.mesh, record.policy),
+		"priority": record.priority,
 		"sources": object.get(meshes[request.mesh].inbound.traffic_permissions.sources, format_int(record.policy, 10), []),
 	},
 	permission_verdict_of(record),

@@ -1,0 +1,156 @@
+"""`gen-bundle diff OLD NEW`: exit statuses as diff(1), equal rewrites equal with
+--ignore-attribution, each seeded change named with the affected pairs, and every witness decided
+as reported by a real OPA server loaded with each bundle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.opa import OpaServer
+from tests.test_cli import ROOT, gen_bundle
+
+DIFF = ROOT / "tests" / "scenarios" / "diff"
+CHANGES: list[dict[str, Any]] = yaml.safe_load((DIFF / "seeded" / "changes.yaml").read_text())
+
+
+def diff(*arguments: str) -> tuple[int, dict[str, Any]]:
+    result = gen_bundle("diff", *arguments, "--format", "json")
+    assert "Traceback" not in result.stderr
+    return result.returncode, json.loads(result.stdout) if result.stdout else {}
+
+
+def word(outcome: dict[str, Any]) -> str:
+    return "deny" if not outcome["allowed"] else "shadow-deny" if outcome["shadow_deny"] else "allow"
+
+
+def test_the_same_policies_have_no_difference() -> None:
+    base = str(DIFF / "seeded" / "base.yaml")
+    status, report = diff(base, base)
+    assert status == 0
+    assert report["differences"] == []
+    assert report["unchanged"] == report["inbounds"]
+
+
+@pytest.mark.parametrize("case", ["tp-to-mtp", "meshservice-vs-meshsubset"])
+def test_an_equal_rewrite_differs_only_in_attribution(case: str) -> None:
+    old, new = str(DIFF / case / "old"), str(DIFF / case / "new")
+    status, report = diff(old, new, "--ignore-attribution")
+    assert (status, report["differences"]) == (0, [])
+    status, report = diff(old, new)
+    assert status == 1
+    assert all(word(d["before"]) == word(d["after"]) for d in report["differences"])
+
+
+def built_bundle(policies: Path, folder: Path) -> Path:
+    folder.mkdir()
+    output = folder / "bundle.tar.gz"
+    result = gen_bundle(str(policies), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[change["name"] for change in CHANGES])
+def test_a_seeded_change_names_the_affected_pairs_with_witnesses_opa_confirms(
+    change: dict[str, Any], tmp_path: Path
+) -> None:
+    base = DIFF / "seeded" / "base.yaml"
+    changed = tmp_path / "changed.yaml"
+    text = base.read_text()
+    before, after = change["replace"]
+    assert before in text
+    changed.write_text(text.replace(before, after))
+    status, report = diff(str(base), str(changed))
+    assert status == 1
+    found = {
+        (d["destination"], client, word(d["before"]), word(d["after"]))
+        for d in report["differences"]
+        for client in d["clients"]
+    }
+    for destination, client, old_word, new_word in change["expect"]:
+        assert (destination, client, old_word, new_word) in found, sorted(found)
+    with (
+        OpaServer(built_bundle(base, tmp_path / "old")) as old_opa,
+        OpaServer(built_bundle(changed, tmp_path / "new")) as new_opa,
+    ):
+        for difference in report["differences"]:
+            old_decision = old_opa.query("kuma/authz/inbound/decision", difference["witness"])
+            new_decision = new_opa.query("kuma/authz/inbound/decision", difference["witness"])
+            assert old_decision["allowed"] == difference["before"]["allowed"]
+            assert new_decision["allowed"] == difference["after"]["allowed"]
+            assert old_decision["dynamic_metadata"]["reason"] == difference["before"]["reason"]
+            assert new_decision["dynamic_metadata"]["reason"] == difference["after"]["reason"]
+
+
+def test_one_kuma_version_against_another() -> None:
+    policies = str(DIFF / "versions.yaml")
+    status, report = diff(policies, policies, "--old-kuma-version", "2.13.0", "--new-kuma-version", "2.14.3")
+    assert status == 1
+    [difference] = report["differences"]
+    assert difference["clients"] == ["spiffe://default.zone-1.mesh.local/ns/team-a/sa/intruder"]
+    assert (word(difference["before"]), word(difference["after"])) == ("allow", "deny")
+    assert difference["after"]["policy"]["name"] == "no-intruder"
+
+
+def test_an_inventory_names_the_dataplanes(tmp_path: Path) -> None:
+    base = DIFF / "seeded" / "base.yaml"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(base.read_text().replace("{kind: MeshSubset, tags: {kuma.io/service: orders}}", "{kind: Mesh}"))
+    inventory = tmp_path / "dataplanes.yaml"
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "items": [
+                    {
+                        "type": "Dataplane",
+                        "mesh": "default",
+                        "name": name,
+                        "labels": {"app": service},
+                        "networking": {
+                            "address": "10.0.0.1",
+                            "inbound": [{"port": 8080, "tags": {"kuma.io/service": service}}],
+                        },
+                    }
+                    for name, service in [("payments-1", "payments"), ("billing-1", "billing")]
+                ]
+            }
+        )
+    )
+    status, report = diff(str(base), str(changed), "--inventory", str(inventory))
+    assert status == 1
+    # billing was denied by deny-billing, payments (calling itself) by no entry: the Mesh-wide allow
+    # of the more specific policy now admits both
+    changes = sorted((d["destination"], client) for d in report["differences"] for client in d["clients"])
+    assert changes == [("payments-1:8080", "billing-1:8080"), ("payments-1:8080", "payments-1:8080")]
+
+
+def test_trouble_is_exit_status_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("type: MeshTrafficPermission\nname: x\nmesh: default\nspec: {}\n")
+    result = gen_bundle("diff", str(DIFF / "seeded" / "base.yaml"), str(bad))
+    assert result.returncode == 2
+    assert "error[" in result.stderr
+    missing = gen_bundle("diff", str(DIFF / "seeded" / "base.yaml"), str(tmp_path / "absent"))
+    assert missing.returncode == 2
+    assert "absent" in missing.stderr
+
+
+def console_blocks(page: Path) -> list[tuple[list[str], list[str]]]:
+    """Each ```console block of a page: the command's arguments and the lines it prints."""
+    blocks = []
+    for block in page.read_text().split("```console\n")[1:]:
+        command, *printed = block.split("```", 1)[0].splitlines()
+        blocks.append((command.removeprefix("$ gen-bundle ").split(), printed))
+    return blocks
+
+
+@pytest.mark.parametrize("index", range(len(console_blocks(ROOT / "docs" / "diff.md"))))
+def test_the_worked_examples_of_the_docs_are_what_the_command_prints(index: int) -> None:
+    arguments, printed = console_blocks(ROOT / "docs" / "diff.md")[index]
+    result = gen_bundle(*arguments)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stdout.splitlines() == printed
