@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from itertools import combinations
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.bundle import DATA_PATH, Bundle
 from generator.checks.opa import Opa
 from generator.compile.pairs import ANY_VALUE
 from generator.compile.selection import Selector, selector_of
-from generator.model import Model
-from generator.questions.classes import DECISION, EXPLANATION, Endpoint
+from generator.diagnostics import Location
+from generator.model import Model, Source
+from generator.questions.classes import DECISION, EXPLANATION, Endpoint, holds
+from generator.questions.endpoints import named_services
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import inbound_input
 from generator.questions.parties import Client, Inbound
@@ -89,42 +90,109 @@ def _concrete(tags: dict[str, str]) -> dict[str, str]:
     return concrete
 
 
-def destination_candidates(models: Sequence[Model]) -> dict[str, list[Inbound]]:
-    """mesh → the inbounds to ask: each top-level selector alone, each compatible pair, and the
-    named services (each tagged only with its service)."""
-    selectors: dict[str, list[Selector]] = {}
-    for model in models:
-        for policy in model.mesh_traffic_permissions:
-            selectors.setdefault(policy.source.mesh, []).append(selector_of(policy))
-        for permission in model.traffic_permissions:
-            for tags in permission.destinations:
-                selectors.setdefault(permission.source.mesh, []).append(Selector(dict(tags)))
-        for identity in model.mesh_identities:  # a workload identity makes rules[] decide (Kuma 2.14)
-            if identity.match_labels is not None:
-                selectors.setdefault(identity.source.mesh, []).append(Selector({}, dict(identity.match_labels)))
-        for mesh in model.meshes:
-            selectors.setdefault(mesh, [])
-    found: dict[str, list[Inbound]] = {}
-    for mesh, listed in selectors.items():
-        unique = list({_selector_key(s): s for s in listed}.values())
-        inbounds: dict[str, Inbound] = {}
+PolicyKey = tuple[str, str, str, str]  # kind, mesh, namespace, name
+NOWHERE = Location("", 0, 0)
 
-        for selector in unique:
-            _add_inbound(inbounds, selector)
-        by_service: dict[str | None, list[Selector]] = {}
-        for selector in unique:
-            by_service.setdefault(
-                selector.inbound.get(SERVICE) if selector.inbound.get(SERVICE) != ANY_VALUE else None, []
-            ).append(selector)
-        general = by_service.get(None, [])
-        for service, group in by_service.items():
-            pool = group if service is None else group + general
-            for first, second in combinations(pool, 2):
-                both = _pair(first, second)
+
+Selecting = tuple[str, str, list[Selector]]  # content (where written left out), role, selectors
+
+# Which other selector a changed one must be paired with: an inbound that a rules policy selects is
+# decided by rules only (from[] dropped), one that a MeshTrafficPermission selects never by
+# TrafficPermission, and a workload identity only decides whether rules do. Paired with anything
+# else, the inbound is decided by the other, unchanged, resource alone: the same in both sets.
+PAIRS_WITH = {
+    "from": {"from"},
+    "rules": {"rules"},
+    "traffic-permission": {"traffic-permission"},
+    "identity": {"from", "traffic-permission"},
+}
+
+
+def _selecting(model: Model) -> dict[str, dict[PolicyKey, Selecting]]:
+    """mesh → every resource that selects inbounds: its content, its role and its selectors."""
+    found: dict[str, dict[PolicyKey, Selecting]] = {mesh: {} for mesh in model.meshes}
+
+    def add(source: Source, resource: object, role: str, selectors: list[Selector]) -> None:
+        key = (source.kind, source.mesh, source.namespace or "", source.name)
+        content = repr(replace(resource, source=replace(source, location=NOWHERE)))  # type: ignore[type-var]
+        found.setdefault(source.mesh, {})[key] = (content, role, selectors)
+
+    for policy in model.mesh_traffic_permissions:
+        add(policy.source, policy, "rules" if policy.uses_rules else "from", [selector_of(policy)])
+    for permission in model.traffic_permissions:
+        selectors = [Selector(dict(tags)) for tags in permission.destinations]
+        add(permission.source, permission, "traffic-permission", selectors)
+    for identity in model.mesh_identities:  # a workload identity makes rules[] decide (Kuma 2.14)
+        labels = [] if identity.match_labels is None else [Selector({}, dict(identity.match_labels))]
+        add(identity.source, identity, "identity", labels)
+    return found
+
+
+def changed_policies(old: Model, new: Model) -> set[PolicyKey] | None:
+    """The resources that select inbounds and differ between the sets; None when everything may
+    decide differently (another Kuma version, or a Mesh resource that differs)."""
+    if old.semantics != new.semantics:
+        return None
+    if any(_mesh_content(old, mesh) != _mesh_content(new, mesh) for mesh in set(old.meshes) | set(new.meshes)):
+        return None
+    before, after = _selecting(old), _selecting(new)
+    changed = set()
+    for mesh in set(before) | set(after):
+        old_side, new_side = before.get(mesh, {}), after.get(mesh, {})
+        for key in set(old_side) | set(new_side):
+            if old_side.get(key, ("", "", []))[0] != new_side.get(key, ("", "", []))[0]:
+                changed.add(key)
+    return changed
+
+
+def destination_candidates(old: Model, new: Model, changed: set[PolicyKey] | None) -> dict[str, list[Inbound]]:
+    """mesh → the inbounds to ask: each selector of a changed resource, alone and paired with every
+    compatible selector it must be paired with (PAIRS_WITH); an inbound none of them selects is
+    decided by the same entries in both. With `changed` None: every selector alone, every compatible
+    pair, and the named services."""
+    before, after = _selecting(old), _selecting(new)
+    found: dict[str, list[Inbound]] = {}
+    for mesh in sorted(set(before) | set(after)):
+        sides = (before.get(mesh, {}), after.get(mesh, {}))
+        every: dict[str, tuple[str, bool, Selector]] = {}  # key → role, changed, selector
+        for side in sides:
+            for key, (_, role, selectors) in side.items():
+                for selector in selectors:
+                    known = every.get(_selector_key(selector))
+                    is_changed = changed is None or key in changed or bool(known and known[1])
+                    every[_selector_key(selector)] = (role, is_changed, selector)
+        inbounds: dict[str, Inbound] = {}
+        seeds = [(key, role, selector) for key, (role, is_changed, selector) in every.items() if is_changed]
+        for _, _, seed in seeds:
+            _add_inbound(inbounds, seed)
+        seen: set[tuple[str, str]] = set()
+        for seed_key, seed_role, seed in seeds:
+            for other_key, (other_role, other_changed, other) in every.items():
+                if other_key == seed_key or (min(seed_key, other_key), max(seed_key, other_key)) in seen:
+                    continue
+                if changed is not None and not other_changed and other_role not in PAIRS_WITH[seed_role]:
+                    continue
+                seen.add((min(seed_key, other_key), max(seed_key, other_key)))
+                both = _pair(seed, other)
                 if both is not None:
                     _add_inbound(inbounds, both)
+        if changed is None:
+            for service in sorted(named_services([old, new]).get(mesh, ())):
+                _add_inbound(inbounds, Selector({SERVICE: service}))
         found[mesh] = list(inbounds.values())
     return found
+
+
+def _unique(selectors: list[Selector]) -> list[Selector]:
+    return list({_selector_key(s): s for s in selectors}.values())
+
+
+def _mesh_content(model: Model, mesh: str) -> str:
+    resource = model.meshes.get(mesh)
+    if resource is None:
+        return ""
+    source = None if resource.source is None else replace(resource.source, location=NOWHERE)
+    return repr(replace(resource, source=source))
 
 
 def _add_inbound(inbounds: dict[str, Inbound], selector: Selector) -> None:
@@ -180,17 +248,29 @@ def describe_inbound(inbound: Inbound) -> str:
     return ", ".join(parts)
 
 
-def client_candidates(entries: Iterable[dict[str, Any]], services: Iterable[str]) -> list[Client]:
-    """The clients that cover every pair of winners (module docstring) for these entries."""
+def client_candidates(entries: Iterable[dict[str, Any]], changed: set[PolicyKey] | None) -> list[Client]:
+    """The clients that cover every pair of winners (module docstring) for these entries; with
+    `changed`, the pairs that have an entry of a changed resource (two unchanged entries keep their
+    order, so they cannot be the two winners)."""
     requirements: list[dict[str, str]] = []
+    seeds: list[dict[str, str]] = []
     identities: set[str] = set()
     for entry in entries:
         if entry["status"] == "other-mesh":
             continue
+        policy = entry["policy"]
+        own = (
+            changed is None
+            or (policy.get("kind"), policy.get("mesh"), policy.get("namespace", ""), policy.get("name")) in changed
+        )
         if entry["kind"] == "from":
             requirements.append(entry["client"])
+            if own:
+                seeds.append(entry["client"])
         elif entry["kind"] == "traffic-permission":
             requirements.extend(entry["sources"])
+            if own:
+                seeds.extend(entry["sources"])
         elif entry["kind"] == "rules" and "spiffe" in entry["match"]:
             identities.add(entry["match"]["spiffe"]["value"])
     clients: dict[str, Client] = {}
@@ -204,12 +284,11 @@ def client_candidates(entries: Iterable[dict[str, Any]], services: Iterable[str]
         clients.setdefault(json.dumps(client.tags, sort_keys=True), client)
 
     unique = list({json.dumps(r, sort_keys=True): r for r in requirements}.values())
+    seeded = unique if changed is None else list({json.dumps(r, sort_keys=True): r for r in seeds}.values())
     add_tags({})
-    for service in services:
-        add_tags({SERVICE: service})
     for required in unique:
         add_tags(required)
-    for first, second in combinations(unique, 2):
+    for first, second in _pairs(seeded, unique):
         merged: dict[str, set[str]] = {}
         for key, value in [*first.items(), *second.items()]:
             merged.setdefault(key, set()).add(value)
@@ -222,6 +301,16 @@ def client_candidates(entries: Iterable[dict[str, Any]], services: Iterable[str]
         clients.setdefault(identity, Client(spiffe_ids=(identity,)))
     clients.setdefault("none", Client(plaintext=True))
     return list(clients.values())
+
+
+def _pairs(seeds: list[dict[str, str]], every: list[dict[str, str]]) -> Iterable[tuple[dict[str, str], dict[str, str]]]:
+    done = set()
+    for first in seeds:
+        for second in every:
+            key = tuple(sorted([json.dumps(first, sort_keys=True), json.dumps(second, sort_keys=True)]))
+            if first is not second and key not in done:
+                done.add(key)
+                yield first, second
 
 
 def _normalised(explanation: dict[str, Any]) -> str:
@@ -251,6 +340,16 @@ def _mesh_settings(side: Side) -> dict[str, list[Any]]:
     return settings
 
 
+def signature(client: Client, mesh: str, entries: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """Clients with one signature are decided alike at this inbound by both bundles
+    (generator/questions/classes.py): the kind of identity, and which entries' requirements hold."""
+    if client.plaintext:
+        return ("plaintext",)
+    uri_san = ",".join(client.uri_sans(mesh))
+    kind = "mesh" if client.principal(mesh).startswith(f"spiffe://{mesh}/") and client.tags else client.principal(mesh)
+    return (kind, *(holds(entry, client.tags, uri_san) for entry in entries))
+
+
 def outcome(decision: dict[str, Any], attribution: bool) -> dict[str, Any]:
     metadata = decision["dynamic_metadata"]
     result = {"allowed": decision["allowed"], "reason": metadata["reason"], "shadow_deny": metadata["shadow_deny"]}
@@ -272,13 +371,11 @@ def compare(
 ) -> Comparison:
     """Every (client class, inbound) the two bundles decide differently, with a witness each. With
     `destinations` and `clients` (an inventory), only those, by name."""
-    from generator.questions.endpoints import named_services  # noqa: PLC0415
-
-    services = named_services([old.model, new.model])
+    changed = changed_policies(old.model, new.model)
     if destinations is None:
         asked_inbounds = [
             Endpoint(describe_inbound(inbound), mesh, inbound.dataplane_namespace, Client(), inbound)
-            for mesh, inbounds in sorted(destination_candidates([old.model, new.model]).items())
+            for mesh, inbounds in sorted(destination_candidates(old.model, new.model, changed).items())
             for inbound in inbounds
         ]
     else:
@@ -289,7 +386,7 @@ def compare(
     old_explanations = evaluate(opa, old.bundle, EXPLANATION, inputs)
     new_explanations = evaluate(opa, new.bundle, EXPLANATION, inputs)
     comparison.asked += 2 * len(inputs)
-    questions: list[tuple[Endpoint, str, dict[str, Any]]] = []
+    questions: list[tuple[Endpoint, list[str], dict[str, Any]]] = []
     old_settings, new_settings = _mesh_settings(old), _mesh_settings(new)
     for destination, before, after in zip(asked_inbounds, old_explanations, new_explanations, strict=True):
         same_mesh = old_settings.get(destination.mesh) == new_settings.get(destination.mesh)
@@ -297,27 +394,36 @@ def compare(
             comparison.skipped_unchanged += 1
             continue
         if clients is None:
-            candidates = client_candidates(
-                [*before["entries"], *after["entries"]], sorted(services.get(destination.mesh, ()))
-            )
+            candidates = client_candidates([*before["entries"], *after["entries"]], changed)
             named = [(client.describe(), client) for client in candidates]
         else:
             named = [(c.name, c.client) for c in clients if c.mesh == destination.mesh]
+        entries = [
+            entry
+            for entry in [*before["entries"], *after["entries"]]
+            if entry["kind"] in ("from", "traffic-permission", "rules") and entry["status"] != "other-mesh"
+        ]
+        groups: dict[tuple[Any, ...], list[tuple[str, Client]]] = {}
         for name, client in named:
-            questions.append((destination, name, inbound_input(destination.mesh, destination.inbound, client)))
+            groups.setdefault(signature(client, destination.mesh, entries), []).append((name, client))
+        for group in groups.values():
+            request = inbound_input(destination.mesh, destination.inbound, group[0][1])
+            questions.append((destination, [name for name, _ in group], request))
     requests = [request for _, _, request in questions]
     before_decisions = evaluate(opa, old.bundle, DECISION, requests)
     after_decisions = evaluate(opa, new.bundle, DECISION, requests)
     comparison.asked += 2 * len(requests)
     classes: dict[str, Difference] = {}
-    for (destination, name, request), before, after in zip(questions, before_decisions, after_decisions, strict=True):
+    for (destination, names, request), before, after in zip(questions, before_decisions, after_decisions, strict=True):
         if outcome(before, attribution) == outcome(after, attribution):
             continue
         old_outcome, new_outcome = outcome(before, True), outcome(after, True)
         key = json.dumps([destination.mesh, destination.name, old_outcome, new_outcome], sort_keys=True)
         if key in classes:
-            classes[key].clients.append(name)
+            classes[key].clients.extend(names)
         else:
-            classes[key] = Difference(destination.mesh, destination.name, [name], old_outcome, new_outcome, request)
-    comparison.differences = list(classes.values())
+            classes[key] = Difference(
+                destination.mesh, destination.name, list(names), old_outcome, new_outcome, request
+            )
+    comparison.differences = sorted(classes.values(), key=lambda d: (d.mesh, d.destination, d.client))
     return comparison
