@@ -154,3 +154,32 @@ def test_the_worked_examples_of_the_docs_are_what_the_command_prints(index: int)
     result = gen_bundle(*arguments)
     assert result.returncode in (0, 1), result.stderr
     assert result.stdout.splitlines() == printed
+
+
+SNI_POLICIES = """type: Mesh
+name: default
+mtls:
+  enabledBackend: ca-1
+  backends: [{name: ca-1, type: builtin}]
+---
+type: MeshTrafficPermission
+name: by-server-name
+mesh: default
+spec:
+  targetRef: {kind: Dataplane, labels: {app: api}}
+  rules:
+    - default:
+        allow:
+          - sni: {type: Exact, value: NAME}
+"""
+
+
+def test_a_changed_sni_match_is_found_for_the_server_names_the_sets_name(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(SNI_POLICIES.replace("NAME", "api.shop"))
+    new.write_text(SNI_POLICIES.replace("NAME", "api.shop.internal"))
+    status, report = diff(str(old), str(new))
+    assert status == 1
+    changes = {(d["destination"], word(d["before"]), word(d["after"])) for d in report["differences"]}
+    assert ("any inbound, Dataplane labels app=api, sni api.shop", "allow", "deny") in changes
+    assert ("any inbound, Dataplane labels app=api, sni api.shop.internal", "deny", "allow") in changes

@@ -44,7 +44,7 @@ class Cell:
     policy: dict[str, Any] | None  # the deciding policy as the decision names it
 
 
-def holds(entry: Mapping[str, Any], client_tags: Mapping[str, tuple[str, ...]], uri_san: str) -> bool:
+def holds(entry: Mapping[str, Any], client_tags: Mapping[str, tuple[str, ...]], uri_san: str, sni: str = "") -> bool:
     """Whether the client meets this entry's own requirement (not whether the entry decides)."""
     kind = entry["kind"]
     if kind == "from":
@@ -61,7 +61,7 @@ def holds(entry: Mapping[str, Any], client_tags: Mapping[str, tuple[str, ...]], 
                 return False
             if spiffe["type"] == "Prefix" and not (uri_san and uri_san.startswith(spiffe["value"])):
                 return False
-        return "sni" not in match  # matrix clients send no server name
+        return bool(match.get("sni", sni) == sni)  # the matrix's clients send no server name ("")
     return False
 
 

@@ -340,14 +340,14 @@ def _mesh_settings(side: Side) -> dict[str, list[Any]]:
     return settings
 
 
-def signature(client: Client, mesh: str, entries: list[dict[str, Any]]) -> tuple[Any, ...]:
+def signature(client: Client, mesh: str, entries: list[dict[str, Any]], sni: str = "") -> tuple[Any, ...]:
     """Clients with one signature are decided alike at this inbound by both bundles
     (generator/questions/classes.py): the kind of identity, and which entries' requirements hold."""
     if client.plaintext:
         return ("plaintext",)
     uri_san = ",".join(client.uri_sans(mesh))
     kind = "mesh" if client.principal(mesh).startswith(f"spiffe://{mesh}/") and client.tags else client.principal(mesh)
-    return (kind, *(holds(entry, client.tags, uri_san) for entry in entries))
+    return (kind, *(holds(entry, client.tags, uri_san, sni) for entry in entries))
 
 
 def outcome(decision: dict[str, Any], attribution: bool) -> dict[str, Any]:
@@ -403,12 +403,22 @@ def compare(
             for entry in [*before["entries"], *after["entries"]]
             if entry["kind"] in ("from", "traffic-permission", "rules") and entry["status"] != "other-mesh"
         ]
-        groups: dict[tuple[Any, ...], list[tuple[str, Client]]] = {}
-        for name, client in named:
-            groups.setdefault(signature(client, destination.mesh, entries), []).append((name, client))
-        for group in groups.values():
-            request = inbound_input(destination.mesh, destination.inbound, group[0][1])
-            questions.append((destination, [name for name, _ in group], request))
+        # rules[] sni matches hold for the server name a client sends: ask each one named, and none
+        names = sorted({e["match"]["sni"] for e in entries if e["kind"] == "rules" and "sni" in e["match"]})
+        for sni in ["", *names]:
+            asked = (
+                destination
+                if not sni
+                else replace(
+                    destination, name=f"{destination.name}, sni {sni}", inbound=replace(destination.inbound, sni=sni)
+                )
+            )
+            groups: dict[tuple[Any, ...], list[tuple[str, Client]]] = {}
+            for name, client in named:
+                groups.setdefault(signature(client, destination.mesh, entries, sni), []).append((name, client))
+            for group in groups.values():
+                request = inbound_input(destination.mesh, asked.inbound, group[0][1])
+                questions.append((asked, [name for name, _ in group], request))
     requests = [request for _, _, request in questions]
     before_decisions = evaluate(opa, old.bundle, DECISION, requests)
     after_decisions = evaluate(opa, new.bundle, DECISION, requests)
