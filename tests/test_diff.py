@@ -183,3 +183,33 @@ def test_a_changed_sni_match_is_found_for_the_server_names_the_sets_name(tmp_pat
     changes = {(d["destination"], word(d["before"]), word(d["after"])) for d in report["differences"]}
     assert ("any inbound, Dataplane labels app=api, sni api.shop", "allow", "deny") in changes
     assert ("any inbound, Dataplane labels app=api, sni api.shop.internal", "deny", "allow") in changes
+
+
+def test_outbound_changes_are_found_with_witnesses_opa_confirms(tmp_path: Path) -> None:
+    base = ROOT / "tests" / "scenarios" / "explain" / "outbound.yaml"
+    changed = tmp_path / "changed.yaml"
+    text = base.read_text()
+    changed.write_text(
+        text.replace("match: {kuma.io/service: web}", "match: {kuma.io/service: billing}").replace(
+            "passthroughMode: None", "passthroughMode: All"
+        )
+    )
+    status, report = diff(str(base), str(changed))
+    assert status == 1
+    found = {
+        (d["destination"], proxy, word(d["before"]), word(d["after"]))
+        for d in report["outbound_differences"]
+        for proxy in d["proxies"]
+    }
+    assert ("httpbin.org:443/tls", "kuma.io/service=web", "allow", "deny") in found
+    assert ("httpbin.org:443/tls", "kuma.io/service=billing", "deny", "allow") in found
+    assert ("api.example.com:443/tls", "env=locked,kuma.io/service=web", "deny", "allow") in found
+    with (
+        OpaServer(built_bundle(base, tmp_path / "old")) as old_opa,
+        OpaServer(built_bundle(changed, tmp_path / "new")) as new_opa,
+    ):
+        for difference in report["outbound_differences"]:
+            assert old_opa.query("kuma/authz/outbound/allow", difference["witness"]) == difference["before"]["allowed"]
+            assert new_opa.query("kuma/authz/outbound/allow", difference["witness"]) == difference["after"]["allowed"]
+    status, report = diff(str(base), str(base))
+    assert (status, report["outbound_differences"]) == (0, [])

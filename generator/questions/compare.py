@@ -70,9 +70,12 @@ class Comparison:
     destinations: int = 0
     asked: int = 0
     skipped_unchanged: int = 0
+    outbound: list[Difference] = field(
+        default_factory=list
+    )  # (proxy class, destination): generator/questions/outbound_compare.py
 
 
-def _merge(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | None:
+def merge_requirements(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | None:
     """Two single-valued requirements at once, or None when they conflict."""
     merged = dict(first)
     for key, value in second.items():
@@ -83,7 +86,7 @@ def _merge(first: dict[str, str], second: dict[str, str]) -> dict[str, str] | No
     return merged
 
 
-def _concrete(tags: dict[str, str]) -> dict[str, str]:
+def concrete_tags(tags: dict[str, str]) -> dict[str, str]:
     concrete = {key: ("gen-bundle-any" if value == ANY_VALUE else value) for key, value in tags.items()}
     if concrete.get(SERVICE) in (None, "gen-bundle-any"):
         concrete[SERVICE] = SOME_SERVICE
@@ -205,8 +208,8 @@ def _selector_key(selector: Selector) -> str:
 
 
 def _pair(first: Selector, second: Selector) -> Selector | None:
-    inbound = _merge(first.inbound, second.inbound)
-    labels = _merge(first.labels or {}, second.labels or {})
+    inbound = merge_requirements(first.inbound, second.inbound)
+    labels = merge_requirements(first.labels or {}, second.labels or {})
     if inbound is None or labels is None:
         return None
     if first.dataplane and second.dataplane and first.dataplane != second.dataplane:
@@ -217,7 +220,7 @@ def _pair(first: Selector, second: Selector) -> Selector | None:
 
 
 def _inbound_of(selector: Selector) -> Inbound:
-    tags = _concrete(selector.inbound)
+    tags = concrete_tags(selector.inbound)
     # as on Kubernetes, a Dataplane's labels carry its inbound's tags; a label selector adds its own
     labels = {**{key: value for key, value in tags.items() if value != SOME_SERVICE}, **(selector.labels or {})}
     name, namespace = ("", "")

@@ -17,6 +17,7 @@ from typing import Any
 from generator.checks.opa import find_opa
 from generator.questions.compare import Comparison, Difference, Side, compare
 from generator.questions.endpoints import dataplane_endpoints
+from generator.questions.outbound_compare import compare_outbound
 from generator.questions.parties import pairs_text
 from generator.reading.inventory import read_inventory
 from generator.verbs.shared import EXIT_USAGE, Stop, built, guarded, question_arguments
@@ -65,20 +66,20 @@ def run(arguments: argparse.Namespace) -> int:
     new = side(arguments, arguments.new, arguments.new_kuma_version)
     endpoints = dataplane_endpoints(inventory) if inventory is not None else None
     clients = [e for e in endpoints if e.client.tags.get("kuma.io/service")] if endpoints is not None else None
+    opa = find_opa(arguments.opa)
     comparison = compare(
-        find_opa(arguments.opa),
-        old,
-        new,
-        attribution=not arguments.ignore_attribution,
-        destinations=endpoints,
-        clients=clients,
+        opa, old, new, attribution=not arguments.ignore_attribution, destinations=endpoints, clients=clients
     )
+    if inventory is None:  # an inventory lists inbounds; the outbound side has no proxies to name
+        outbound, asked = compare_outbound(opa, old, new, attribution=not arguments.ignore_attribution)
+        comparison.outbound = outbound
+        comparison.asked += asked
     if arguments.format == "json":
         json.dump(as_json(comparison), sys.stdout, indent=2, sort_keys=True)
         print()
     else:
         print(render(comparison, arguments))
-    return 1 if comparison.differences else 0
+    return 1 if comparison.differences or comparison.outbound else 0
 
 
 def verdict(outcome: dict[str, Any]) -> str:
@@ -141,6 +142,17 @@ def render(comparison: Comparison, arguments: argparse.Namespace) -> str:
         lines.append(f"  after:  {verdict(difference.new)}")
         version = arguments.new_kuma_version or arguments.kuma_version
         lines.append(f"  witness: {explain_command(difference, arguments.new, version)}")
+    if comparison.outbound:
+        count = len(comparison.outbound)
+        lines += ["", f"{count} outbound difference{'s' if count != 1 else ''}:"]
+    for difference in comparison.outbound:
+        lines.append("")
+        lines.append(f"{difference.client} → {difference.destination} (mesh {difference.mesh}){alike(difference)}")
+        lines.append(f"  before: {verdict(difference.old)}")
+        lines.append(f"  after:  {verdict(difference.new)}")
+        address = difference.witness["attributes"]["destination"]["address"]["socketAddress"]["address"]
+        command = ["gen-bundle", "explain", arguments.new, "--from", difference.client, "--to", difference.destination]
+        lines.append(f"  witness: {shlex.join([*command, '--address', address, '--mesh', difference.mesh])}")
     return "\n".join(lines)
 
 
@@ -156,6 +168,17 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
                 "witness": d.witness,
             }
             for d in comparison.differences
+        ],
+        "outbound_differences": [
+            {
+                "mesh": d.mesh,
+                "destination": d.destination,
+                "proxies": d.clients,
+                "before": d.old,
+                "after": d.new,
+                "witness": d.witness,
+            }
+            for d in comparison.outbound
         ],
         "inbounds": comparison.destinations,
         "unchanged": comparison.skipped_unchanged,
