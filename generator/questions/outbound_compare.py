@@ -30,7 +30,7 @@ from generator.questions.compare import (
 )
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import outbound_input
-from generator.questions.parties import Destination
+from generator.questions.parties import Destination, is_ip
 
 DECISION = "data.kuma.authz.outbound.decision"
 UNNAMED_HOST = "gen-bundle-unnamed.example"
@@ -97,7 +97,7 @@ def destinations(models: list[Model]) -> dict[str, list[Destination]]:
     found: dict[str, dict[str, Destination]] = {}
 
     def add(mesh: str, host: str, port: int, protocol: str, address: str | None = None) -> None:
-        destination = Destination(host.lower(), port, protocol, address or (host if _is_ip(host) else UNNAMED_ADDRESS))
+        destination = Destination(host.lower(), port, protocol, address or (host if is_ip(host) else UNNAMED_ADDRESS))
         found.setdefault(mesh, {})[json.dumps([destination.host, port, protocol, destination.address])] = destination
 
     for model in models:
@@ -191,11 +191,3 @@ def compare_outbound(opa: Opa, old: Side, new: Side, *, attribution: bool = True
             classes[key] = Difference(question.mesh, name, [proxy], old_outcome, new_outcome, request)
     ordered = sorted(classes.values(), key=lambda d: (d.mesh, d.destination, d.client))
     return ordered, 2 * len(requests)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

@@ -11,6 +11,7 @@ tag). In a client, each `spiffe://` item is a URI SAN of its certificate.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 
@@ -171,13 +172,11 @@ def parse_destination(text: str, address: str | None = None) -> Destination:
     protocol = protocol or ("tls" if port == 443 else "http")
     if protocol not in PROTOCOLS:
         raise PartyError(f"{text!r}: the protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
-    literal = _is_ip(host)
+    literal = is_ip(host)
     return Destination(host.lower(), port, protocol, address or (host if literal else "203.0.113.10"))
 
 
-def _is_ip(host: str) -> bool:
-    import ipaddress  # noqa: PLC0415  (only the outbound form needs it)
-
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
