@@ -97,6 +97,14 @@ PolicyKey = tuple[str, str, str, str]  # kind, mesh, namespace, name
 NOWHERE = Location("", 0, 0)
 
 
+def content_of(resource: Any) -> str:
+    """What a resource says, where it was written left out: two sets' copies of a resource that
+    moved between files compare equal."""
+    source = resource.source
+    located = None if source is None else replace(source, location=NOWHERE)
+    return repr(replace(resource, source=located))
+
+
 Selecting = tuple[str, str, list[Selector]]  # content (where written left out), role, selectors
 
 # Which other selector a changed one must be paired with: an inbound that a rules policy selects is
@@ -117,7 +125,7 @@ def _selecting(model: Model) -> dict[str, dict[PolicyKey, Selecting]]:
 
     def add(source: Source, resource: object, role: str, selectors: list[Selector]) -> None:
         key = (source.kind, source.mesh, source.namespace or "", source.name)
-        content = repr(replace(resource, source=replace(source, location=NOWHERE)))  # type: ignore[type-var]
+        content = content_of(resource)
         found.setdefault(source.mesh, {})[key] = (content, role, selectors)
 
     for policy in model.mesh_traffic_permissions:
@@ -192,10 +200,7 @@ def _unique(selectors: list[Selector]) -> list[Selector]:
 
 def _mesh_content(model: Model, mesh: str) -> str:
     resource = model.meshes.get(mesh)
-    if resource is None:
-        return ""
-    source = None if resource.source is None else replace(resource.source, location=NOWHERE)
-    return repr(replace(resource, source=source))
+    return "" if resource is None else content_of(resource)
 
 
 def _add_inbound(inbounds: dict[str, Inbound], selector: Selector) -> None:

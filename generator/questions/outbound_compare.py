@@ -20,11 +20,11 @@ from generator.checks.opa import Opa
 from generator.compile.selection import Selector, selector_of
 from generator.model import ExternalService, MeshPassthrough, Model, TrafficPermission
 from generator.questions.compare import (
-    NOWHERE,
     SOME_SERVICE,
     Difference,
     Side,
     concrete_tags,
+    content_of,
     merge_requirements,
     outcome,
 )
@@ -44,12 +44,6 @@ class OutboundQuestion:
     destination: Destination
 
 
-def _content(resource: object) -> str:
-    source = getattr(resource, "source")  # noqa: B009
-    located = replace(source, location=NOWHERE) if source is not None else None
-    return repr(replace(resource, source=located))  # type: ignore[type-var]
-
-
 def _outbound_resources(model: Model) -> dict[tuple[str, str, str, str], tuple[str, object]]:
     """Everything an outbound decision reads, by identity: its content and the resource."""
     found: dict[tuple[str, str, str, str], tuple[str, object]] = {}
@@ -60,9 +54,9 @@ def _outbound_resources(model: Model) -> dict[tuple[str, str, str, str], tuple[s
     ]
     for resource in resources:
         source = resource.source
-        found[(source.kind, source.mesh, source.namespace or "", source.name)] = (_content(resource), resource)
+        found[(source.kind, source.mesh, source.namespace or "", source.name)] = (content_of(resource), resource)
     for name, mesh in model.meshes.items():
-        found[("Mesh", name, "", name)] = (_content(mesh), mesh)
+        found[("Mesh", name, "", name)] = (content_of(mesh), mesh)
     return found
 
 
