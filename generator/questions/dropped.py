@@ -9,30 +9,12 @@ from collections import defaultdict
 from generator.bundle import Bundle
 from generator.checks.opa import Opa
 from generator.model.inventory import Dataplane
+from generator.questions.endpoints import dataplane_inbounds
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import inbound_input
-from generator.questions.parties import Client, Inbound
+from generator.questions.parties import Client
 
 QUERY = "data.kuma.authz.inbound.explanation"
-
-
-def dataplane_inbounds(dataplanes: list[Dataplane]) -> list[tuple[Dataplane, Inbound]]:
-    """Every inbound of every Dataplane, as the local side of a question."""
-    return [
-        (
-            dataplane,
-            Inbound(
-                dict(inbound.tags),
-                dict(dataplane.labels),
-                dataplane.name,
-                dataplane.namespace,
-                inbound.name,
-                inbound.port,
-            ),
-        )
-        for dataplane in dataplanes
-        for inbound in dataplane.inbounds
-    ]
 
 
 def dropped_from_policies(opa: Opa, bundle: Bundle, dataplanes: list[Dataplane]) -> dict[tuple[str, int], list[str]]:

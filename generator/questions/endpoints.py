@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from generator.model import Model
 from generator.model.inventory import Dataplane
 from generator.questions.classes import Endpoint
-from generator.questions.dropped import dataplane_inbounds
 from generator.questions.parties import Client, Inbound
 
 SERVICE = "kuma.io/service"
@@ -43,6 +42,25 @@ def service_endpoints(services: dict[str, set[str]]) -> list[Endpoint]:
         Endpoint(service, mesh, "", Client(tags={SERVICE: (service,)}), Inbound({SERVICE: service}, {}))
         for mesh in sorted(services)
         for service in sorted(services[mesh])
+    ]
+
+
+def dataplane_inbounds(dataplanes: list[Dataplane]) -> list[tuple[Dataplane, Inbound]]:
+    """Every inbound of every Dataplane, as the local side of a question."""
+    return [
+        (
+            dataplane,
+            Inbound(
+                dict(inbound.tags),
+                dict(dataplane.labels),
+                dataplane.name,
+                dataplane.namespace,
+                inbound.name,
+                inbound.port,
+            ),
+        )
+        for dataplane in dataplanes
+        for inbound in dataplane.inbounds
     ]
 
 
