@@ -14,7 +14,7 @@ import shlex
 import sys
 from typing import Any
 
-from generator.checks.opa import find_opa
+from generator.checks.opa import Opa
 from generator.questions.compare import Comparison, Difference, Side, compare
 from generator.questions.endpoints import dataplane_endpoints
 from generator.questions.outbound_compare import compare_outbound
@@ -49,24 +49,23 @@ def main(argv: list[str]) -> int:
     return guarded(PROG, lambda: run(arguments))
 
 
-def side(arguments: argparse.Namespace, path: str, version: str | None) -> Side:
+def side(arguments: argparse.Namespace, path: str, version: str | None) -> tuple[Opa, Side]:
     versioned = argparse.Namespace(**{**vars(arguments), "kuma_version": version or arguments.kuma_version})
     try:
-        _, result = built(versioned, [path], "nothing compared")
+        opa, result = built(versioned, [path], "nothing compared")
     except Stop as stop:
         raise Stop(EXIT_USAGE, f"{path}: {stop}") from None  # diff(1): trouble is 2
     assert result.model is not None
     assert result.bundle is not None
-    return Side(result.model, result.bundle)
+    return opa, Side(result.model, result.bundle)
 
 
 def run(arguments: argparse.Namespace) -> int:
     inventory = read_inventory(arguments.inventory) if arguments.inventory else None
-    old = side(arguments, arguments.old, arguments.old_kuma_version)
-    new = side(arguments, arguments.new, arguments.new_kuma_version)
+    opa, old = side(arguments, arguments.old, arguments.old_kuma_version)
+    _, new = side(arguments, arguments.new, arguments.new_kuma_version)
     endpoints = dataplane_endpoints(inventory) if inventory is not None else None
     clients = [e for e in endpoints if e.client.tags.get("kuma.io/service")] if endpoints is not None else None
-    opa = find_opa(arguments.opa)
     comparison = compare(
         opa, old, new, attribution=not arguments.ignore_attribution, destinations=endpoints, clients=clients
     )
