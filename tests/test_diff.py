@@ -28,6 +28,13 @@ def word(outcome: dict[str, Any]) -> str:
     return "deny" if not outcome["allowed"] else "shadow-deny" if outcome["shadow_deny"] else "allow"
 
 
+def transitions(differences: list[dict[str, Any]], members: str) -> set[tuple[str, str, str, str]]:
+    """(destination, member, decision before, decision after) of every member of every class."""
+    return {
+        (d["destination"], member, word(d["before"]), word(d["after"])) for d in differences for member in d[members]
+    }
+
+
 def test_the_same_policies_have_no_difference() -> None:
     base = str(DIFF / "seeded" / "base.yaml")
     status, report = diff(base, base)
@@ -66,11 +73,7 @@ def test_a_seeded_change_names_the_affected_pairs_with_witnesses_opa_confirms(
     changed.write_text(text.replace(before, after))
     status, report = diff(str(base), str(changed))
     assert status == 1
-    found = {
-        (d["destination"], client, word(d["before"]), word(d["after"]))
-        for d in report["differences"]
-        for client in d["clients"]
-    }
+    found = transitions(report["differences"], "clients")
     for destination, client, old_word, new_word in change["expect"]:
         assert (destination, client, old_word, new_word) in found, sorted(found)
     with (
@@ -196,11 +199,7 @@ def test_outbound_changes_are_found_with_witnesses_opa_confirms(tmp_path: Path) 
     )
     status, report = diff(str(base), str(changed))
     assert status == 1
-    found = {
-        (d["destination"], proxy, word(d["before"]), word(d["after"]))
-        for d in report["outbound_differences"]
-        for proxy in d["proxies"]
-    }
+    found = transitions(report["outbound_differences"], "proxies")
     assert ("httpbin.org:443/tls", "kuma.io/service=web", "allow", "deny") in found
     assert ("httpbin.org:443/tls", "kuma.io/service=billing", "deny", "allow") in found
     assert ("api.example.com:443/tls", "env=locked,kuma.io/service=web", "deny", "allow") in found
