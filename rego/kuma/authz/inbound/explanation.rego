@@ -152,19 +152,26 @@ other_mesh_entries contains [mesh, entry] if {
 
 # --- rules[] ------------------------------------------------------------------------------------
 
+# The walks below visit every match of the mesh: only an inbound that rules policies select has
+# records to explain, and most inbounds have none (milliseconds per explanation otherwise).
+rules_select if count(rules.selecting_policies) > 0
+
 rule_records contains record if {
+	rules_select
 	some records in meshes[request.mesh].inbound.rules.exact
 	some record in records
 	record.policy in rules.selecting_policies
 }
 
 rule_records contains record if {
+	rules_select
 	some records in meshes[request.mesh].inbound.rules.prefix.by_value
 	some record in records
 	record.policy in rules.selecting_policies
 }
 
 rule_records contains record if {
+	rules_select
 	some records in meshes[request.mesh].inbound.rules.sni
 	some record in records
 	record.policy in rules.selecting_policies
