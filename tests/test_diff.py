@@ -212,3 +212,13 @@ def test_outbound_changes_are_found_with_witnesses_opa_confirms(tmp_path: Path) 
             assert new_opa.query("kuma/authz/outbound/allow", difference["witness"]) == difference["after"]["allowed"]
     status, report = diff(str(base), str(base))
     assert (status, report["outbound_differences"]) == (0, [])
+
+
+def test_a_change_is_found_in_the_zones_a_zone_originated_policy_leaves_out() -> None:
+    zones = DIFF / "zones"
+    status, report = diff(str(zones / "old.yaml"), str(zones / "new.yaml"))
+    assert status == 1
+    found = transitions(report["differences"], "clients")
+    payments_elsewhere = "kuma.io/service=payments,kuma.io/zone=gen-bundle-some-zone"
+    assert (payments_elsewhere, "kuma.io/service=orders", "allow", "deny") in found, sorted(found)
+    assert all("zone-a" not in destination for destination, *_ in found)  # the zone's Deny decides there

@@ -10,6 +10,8 @@ union; for SPIFFE matches the longer of two IDs) meets a and b and nothing the f
 it gets the same two decisions. The clients asked are therefore every single requirement, every
 pair of requirements, the services the policies name and one that meets nothing, per inbound. The
 inbounds are found the same way from the top-level selectors (each alone and each compatible pair).
+Of those clients, only the ones that meet an entry of one set only are asked (changed_entries), one
+per pair of deciding entries where from[] decides (_winners); docs/diff.md says why each is exact.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from generator.compile.pairs import ANY_VALUE
 from generator.compile.selection import Selector, selector_of
 from generator.diagnostics import Location
 from generator.model import Model, Source
-from generator.questions.classes import DECISION, EXPLANATION, Endpoint, holds
+from generator.questions.classes import DECISION, Endpoint, holds
 from generator.questions.endpoints import named_services
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import inbound_input
@@ -33,7 +35,12 @@ from generator.questions.parties import Client, Inbound
 
 SERVICE = "kuma.io/service"
 SOME_SERVICE = "gen-bundle-some-service"  # a service no policy names
+ZONE = "kuma.io/zone"
+SOME_ZONE = "gen-bundle-some-zone"  # a zone no policy comes from
+EVERY_ZONE = "gen-bundle-every-zone"  # two zones' policies at once: only an inbound without a zone
 NO_MATCH_ID = "spiffe://gen-bundle.invalid/matches-nothing"
+# the step and the entries of the local mesh that select the inbound, without the client's verdicts
+SELECTION = "data.kuma.authz.inbound.selection"
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class Comparison:
     destinations: int = 0
     asked: int = 0
     skipped_unchanged: int = 0
+    alike_clients: int = 0  # candidate clients not asked: they meet no entry that changed
     outbound: list[Difference] = field(
         default_factory=list
     )  # (proxy class, destination): generator/questions/outbound_compare.py
@@ -84,6 +92,30 @@ def merge_requirements(first: dict[str, str], second: dict[str, str]) -> dict[st
         if merged.get(key) in (None, ANY_VALUE):
             merged[key] = value
     return merged
+
+
+def merge_zones(first: str | None, second: str | None) -> str | None:
+    """The zone an inbound must be in for two zone-originated selectors to hold at once: one zone,
+    or, for two zones, none at all (tags.zone_holds: an inbound without kuma.io/zone is
+    restricted by no zone)."""
+    if first and second and first != second:
+        return EVERY_ZONE
+    return first or second
+
+
+def zoned_tags(tags: dict[str, str], zone: str | None, zoned: bool) -> dict[str, str] | None:
+    """The tags of an inbound (or proxy) that a selector of `zone` (merge_zones) selects, in a mesh
+    with zone-originated policies (`zoned`): in that zone, or in a zone no policy comes from, so
+    that the zone policies select it only where the selector says; None when the selector's own
+    kuma.io/zone tag rules that out."""
+    explicit = tags.get(ZONE)
+    if explicit not in (None, ANY_VALUE):
+        return None if zone == EVERY_ZONE or (zone and zone != explicit) else tags
+    if zone == EVERY_ZONE:
+        return None if explicit == ANY_VALUE else tags
+    if not zoned:
+        return tags
+    return {**tags, ZONE: zone or SOME_ZONE}
 
 
 def concrete_tags(tags: dict[str, str]) -> dict[str, str]:
@@ -173,9 +205,10 @@ def destination_candidates(old: Model, new: Model, changed: set[PolicyKey] | Non
                     is_changed = changed is None or key in changed or bool(known and known[1])
                     every[_selector_key(selector)] = (role, is_changed, selector)
         inbounds: dict[str, Inbound] = {}
+        zoned = any(selector.zone for _, _, selector in every.values())
         seeds = [(key, role, selector) for key, (role, is_changed, selector) in every.items() if is_changed]
         for _, _, seed in seeds:
-            _add_inbound(inbounds, seed)
+            _add_inbound(inbounds, seed, zoned)
         seen: set[tuple[str, str]] = set()
         for seed_key, seed_role, seed in seeds:
             for other_key, (other_role, other_changed, other) in every.items():
@@ -186,10 +219,10 @@ def destination_candidates(old: Model, new: Model, changed: set[PolicyKey] | Non
                 seen.add((min(seed_key, other_key), max(seed_key, other_key)))
                 both = _pair(seed, other)
                 if both is not None:
-                    _add_inbound(inbounds, both)
+                    _add_inbound(inbounds, both, zoned)
         if changed is None:
             for service in sorted(named_services([old, new]).get(mesh, ())):
-                _add_inbound(inbounds, Selector({SERVICE: service}))
+                _add_inbound(inbounds, Selector({SERVICE: service}), zoned)
         found[mesh] = list(inbounds.values())
     return found
 
@@ -203,8 +236,10 @@ def _mesh_content(model: Model, mesh: str) -> str:
     return "" if resource is None else content_of(resource)
 
 
-def _add_inbound(inbounds: dict[str, Inbound], selector: Selector) -> None:
-    inbound = _inbound_of(selector)
+def _add_inbound(inbounds: dict[str, Inbound], selector: Selector, zoned: bool) -> None:
+    inbound = _inbound_of(selector, zoned)
+    if inbound is None:
+        return
     inbounds.setdefault(json.dumps([inbound.tags, inbound.labels, inbound.dataplane_name], sort_keys=True), inbound)
 
 
@@ -221,11 +256,23 @@ def _pair(first: Selector, second: Selector) -> Selector | None:
         return None
     if first.section and second.section and first.section != second.section:
         return None
-    return Selector(inbound, labels or None, first.dataplane or second.dataplane, first.section or second.section)
+    return Selector(
+        inbound,
+        labels or None,
+        first.dataplane or second.dataplane,
+        first.section or second.section,
+        merge_zones(first.zone, second.zone),
+    )
 
 
-def _inbound_of(selector: Selector) -> Inbound:
-    tags = concrete_tags(selector.inbound)
+def _inbound_of(selector: Selector, zoned: bool) -> Inbound | None:
+    required = zoned_tags(selector.inbound, selector.zone, zoned)
+    if required is not None and selector.dataplane is not None:
+        # a Dataplane named by a policy is the one of the policy's zone label (none: no zone)
+        required = _in_zone(required, selector.dataplane[2] or "")
+    if required is None:
+        return None
+    tags = concrete_tags(required)
     # as on Kubernetes, a Dataplane's labels carry its inbound's tags; a label selector adds its own
     labels = {**{key: value for key, value in tags.items() if value != SOME_SERVICE}, **(selector.labels or {})}
     name, namespace = ("", "")
@@ -236,6 +283,13 @@ def _inbound_of(selector: Selector) -> Inbound:
     if section.isdigit():
         port, section = int(section), ""
     return Inbound(tags, labels, name, namespace, section, port)
+
+
+def _in_zone(tags: dict[str, str], zone: str) -> dict[str, str] | None:
+    if tags.get(ZONE) not in (None, SOME_ZONE, zone):
+        return None
+    rest = {key: value for key, value in tags.items() if key != ZONE}
+    return {**rest, ZONE: zone} if zone else rest
 
 
 def describe_inbound(inbound: Inbound) -> str:
@@ -256,21 +310,17 @@ def describe_inbound(inbound: Inbound) -> str:
     return ", ".join(parts)
 
 
-def client_candidates(entries: Iterable[dict[str, Any]], changed: set[PolicyKey] | None) -> list[Client]:
+def client_candidates(entries: Iterable[dict[str, Any]], changed: set[str] | None) -> list[Client]:
     """The clients that cover every pair of winners (module docstring) for these entries; with
-    `changed`, the pairs that have an entry of a changed resource (two unchanged entries keep their
-    order, so they cannot be the two winners)."""
+    `changed` (entry identities, changed_entries), the pairs that have a changed entry: a client
+    that meets none is decided alike (changed_entries)."""
     requirements: list[dict[str, str]] = []
     seeds: list[dict[str, str]] = []
     identities: set[str] = set()
     for entry in entries:
-        if entry["status"] == "other-mesh":
+        if entry.get("status") == "other-mesh":
             continue
-        policy = entry["policy"]
-        own = (
-            changed is None
-            or (policy.get("kind"), policy.get("mesh"), policy.get("namespace", ""), policy.get("name")) in changed
-        )
+        own = changed is None or entry_identity(entry) in changed
         if entry["kind"] == "from":
             requirements.append(entry["client"])
             if own:
@@ -321,19 +371,55 @@ def _pairs(seeds: list[dict[str, str]], every: list[dict[str, str]]) -> Iterable
                 yield first, second
 
 
-def _normalised(explanation: dict[str, Any]) -> str:
-    """What decides an inbound for every client: the selecting entries in their order of precedence,
-    with the policies by name, not by index (an unrelated change renumbers the table)."""
+def _identified(selections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The selections with each entry's identity computed once (it is asked for many times)."""
+    for selection in selections:
+        for entry in selection["entries"]:
+            entry["identity"] = entry_identity(entry)
+    return selections
+
+
+def entry_identity(entry: dict[str, Any]) -> str:
+    """What an entry says, its policy by name, not by index, and without its rank: an unrelated
+    change renumbers the policy table and the ranks."""
+    if "identity" in entry:
+        return str(entry["identity"])
+    policy = {key: entry["policy"].get(key) for key in ("kind", "mesh", "name", "namespace", "rule")}
+    detail = {key: entry.get(key) for key in ("kind", "entry", "action", "client", "match", "sources")}
+    return json.dumps([policy, detail], sort_keys=True)
+
+
+def _ranked(explanation: dict[str, Any]) -> list[str]:
+    """The selecting entries in their order of precedence (within each kind)."""
     entries = []
     for entry in explanation["entries"]:
-        if entry["status"] == "other-mesh":
+        if entry.get("status") == "other-mesh":
             continue
-        policy = {key: entry["policy"].get(key) for key in ("kind", "mesh", "name", "namespace", "rule")}
         order = entry.get("rank", entry.get("order", entry.get("priority", 0)))
-        detail = {key: entry.get(key) for key in ("kind", "entry", "action", "client", "match", "sources")}
-        entries.append((entry["kind"], order, json.dumps([policy, detail], sort_keys=True)))
-    ranked = [item[2] for item in sorted(entries, key=lambda item: (item[0], item[1]))]
-    return json.dumps([explanation["step"], ranked])
+        entries.append((entry["kind"], order, entry_identity(entry)))
+    return [item[2] for item in sorted(entries, key=lambda item: (item[0], item[1]))]
+
+
+def _normalised(explanation: dict[str, Any]) -> str:
+    """What decides an inbound for every client: the step and the selecting entries in order."""
+    return json.dumps([explanation["step"], _ranked(explanation)])
+
+
+def changed_entries(before: dict[str, Any], after: dict[str, Any]) -> set[str] | None:
+    """The entries (entry_identity) that select the inbound in one set only; None when any entry may
+    decide differently: the sets decide at another step, or order their common entries otherwise.
+
+    Otherwise a client that meets none of them meets the same entries in both sets, in the same
+    order, and the decision is a function of those (the best one decides; a rules[] shadow match
+    marks an allowed request) and of the step and the mesh's settings, which the caller compared:
+    the client is decided alike, and is not asked."""
+    if before["step"] != after["step"]:
+        return None
+    old, new = _ranked(before), _ranked(after)
+    common = set(old) & set(new)
+    if [item for item in old if item in common] != [item for item in new if item in common]:
+        return None
+    return set(old) ^ set(new)
 
 
 def _mesh_settings(side: Side) -> dict[str, list[Any]]:
@@ -358,6 +444,34 @@ def signature(client: Client, mesh: str, entries: list[dict[str, Any]], sni: str
     return (kind, *(holds(entry, client.tags, uri_san, sni) for entry in entries))
 
 
+def _deciding_entries(explanation: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        entry
+        for entry in explanation["entries"]
+        if entry["kind"] in ("from", "traffic-permission", "rules") and entry.get("status") != "other-mesh"
+    ]
+
+
+def _meets_changed(group_signature: tuple[Any, ...], own: list[bool]) -> bool:
+    """Whether clients of this signature (kind, then one flag per entry) meet a changed entry."""
+    return any(met is True and changed for met, changed in zip(group_signature[1:], own, strict=False))
+
+
+def _winners(group_signature: tuple[Any, ...], entries: list[dict[str, Any]], split: int) -> tuple[str, str] | None:
+    """For a verified mesh client where from[] decides in both sets: the entry that decides it in
+    each (the applicable one of the highest rank, as the explanation ranks them; "" for none). The
+    decision is that entry's action and policy, so one client asks for every client with the same
+    two, and none is asked when the two are the same entry. None for any other client."""
+    if group_signature[0] != "mesh":
+        return None
+    best: list[tuple[int, str]] = [(-1, ""), (-1, "")]
+    for index, (met, entry) in enumerate(zip(group_signature[1:], entries, strict=True)):
+        side = 0 if index < split else 1
+        if met is True and entry["kind"] == "from" and entry["rank"] > best[side][0]:
+            best[side] = (entry["rank"], entry_identity(entry))
+    return best[0][1], best[1][1]
+
+
 def outcome(decision: dict[str, Any], attribution: bool) -> dict[str, Any]:
     metadata = decision["dynamic_metadata"]
     result = {"allowed": decision["allowed"], "reason": metadata["reason"], "shadow_deny": metadata["shadow_deny"]}
@@ -376,9 +490,12 @@ def compare(
     attribution: bool = True,
     destinations: Sequence[Endpoint] | None = None,
     clients: Sequence[Endpoint] | None = None,
+    exhaustive: bool = False,
 ) -> Comparison:
     """Every (client class, inbound) the two bundles decide differently, with a witness each. With
-    `destinations` and `clients` (an inventory), only those, by name."""
+    `destinations` and `clients` (an inventory), only those, by name. `exhaustive` asks every
+    candidate client of every asked inbound, as if every entry had changed: the reference the tests
+    hold the entry-level pruning (changed_entries) to."""
     changed = changed_policies(old.model, new.model)
     if destinations is None:
         asked_inbounds = [
@@ -391,8 +508,8 @@ def compare(
     comparison = Comparison(destinations=len(asked_inbounds))
     neutral = Client(tags={SERVICE: (SOME_SERVICE,)})
     inputs = [inbound_input(d.mesh, d.inbound, neutral) for d in asked_inbounds]
-    old_explanations = evaluate(opa, old.bundle, EXPLANATION, inputs)
-    new_explanations = evaluate(opa, new.bundle, EXPLANATION, inputs)
+    old_explanations = _identified(evaluate(opa, old.bundle, SELECTION, inputs))
+    new_explanations = _identified(evaluate(opa, new.bundle, SELECTION, inputs))
     comparison.asked += 2 * len(inputs)
     questions: list[tuple[Endpoint, list[str], dict[str, Any]]] = []
     old_settings, new_settings = _mesh_settings(old), _mesh_settings(new)
@@ -401,16 +518,18 @@ def compare(
         if same_mesh and _normalised(before) == _normalised(after):
             comparison.skipped_unchanged += 1
             continue
+        differing = changed_entries(before, after) if same_mesh and changed is not None and not exhaustive else None
         if clients is None:
-            candidates = client_candidates([*before["entries"], *after["entries"]], changed)
+            candidates = client_candidates([*before["entries"], *after["entries"]], differing)
             named = [(client.describe(), client) for client in candidates]
         else:
             named = [(c.name, c.client) for c in clients if c.mesh == destination.mesh]
-        entries = [
-            entry
-            for entry in [*before["entries"], *after["entries"]]
-            if entry["kind"] in ("from", "traffic-permission", "rules") and entry["status"] != "other-mesh"
-        ]
+        old_entries, new_entries = _deciding_entries(before), _deciding_entries(after)
+        entries = [*old_entries, *new_entries]
+        own = [differing is None or entry_identity(entry) in differing for entry in entries]
+        # from[] decides in both sets: the best entry a client meets decides (its action, its policy)
+        ranked = differing is not None and before["step"] == after["step"] == "from"
+        split = len(old_entries)
         # rules[] sni matches hold for the server name a client sends: ask each one named, and none
         names = sorted({e["match"]["sni"] for e in entries if e["kind"] == "rules" and "sni" in e["match"]})
         for sni in ["", *names]:
@@ -424,7 +543,17 @@ def compare(
             groups: dict[tuple[Any, ...], list[tuple[str, Client]]] = {}
             for name, client in named:
                 groups.setdefault(signature(client, destination.mesh, entries, sni), []).append((name, client))
-            for group in groups.values():
+            by_winners: dict[Any, list[tuple[str, Client]]] = {}
+            for group_signature, group in groups.items():
+                if differing is not None and not _meets_changed(group_signature, own):
+                    comparison.alike_clients += len(group)
+                    continue
+                winners = _winners(group_signature, entries, split) if ranked else None
+                if winners is not None and winners[0] == winners[1]:
+                    comparison.alike_clients += len(group)
+                    continue
+                by_winners.setdefault(winners if winners is not None else group_signature, []).extend(group)
+            for group in by_winners.values():
                 request = inbound_input(destination.mesh, asked.inbound, group[0][1])
                 questions.append((asked, [name for name, _ in group], request))
     requests = [request for _, _, request in questions]

@@ -26,7 +26,9 @@ from generator.questions.compare import (
     concrete_tags,
     content_of,
     merge_requirements,
+    merge_zones,
     outcome,
+    zoned_tags,
 )
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import outbound_input
@@ -123,33 +125,41 @@ def destinations(models: list[Model]) -> dict[str, list[Destination]]:
 
 def proxies(models: list[Model], every_model: list[Model]) -> dict[str, list[dict[str, str]]]:
     """Each selector of `models` (the changed resources) alone and paired with each compatible one
-    of `every_model`, and a proxy no selector names."""
+    of `every_model`, and a proxy no selector names; in a mesh with zone-originated
+    MeshPassthroughs, each in its selectors' zone or in one no policy comes from (zoned_tags)."""
     seeds = _selectors(models)
     every = _selectors(every_model)
     found: dict[str, list[dict[str, str]]] = {}
     for mesh, listed in seeds.items():
+        zoned = any(zone for _, zone in every.get(mesh, []))
         asked = list(listed)
-        for first in listed:
-            for second in every.get(mesh, []):
+        for first, first_zone in listed:
+            for second, second_zone in every.get(mesh, []):
                 both = merge_requirements(first, second)
                 if both is not None:
-                    asked.append(both)
-        concrete = {json.dumps(concrete_tags(s), sort_keys=True): concrete_tags(s) for s in asked}
+                    asked.append((both, merge_zones(first_zone, second_zone)))
+        placed = [zoned_tags(tags, zone, zoned) for tags, zone in asked]
+        concrete = {json.dumps(concrete_tags(s), sort_keys=True): concrete_tags(s) for s in placed if s is not None}
         found[mesh] = list(concrete.values())
     return found
 
 
-def _selectors(models: list[Model]) -> dict[str, list[dict[str, str]]]:
-    selectors: dict[str, list[dict[str, str]]] = {}
+Requirement = tuple[dict[str, str], str | None]  # tags (and labels) a proxy must carry, and the zone
+
+
+def _selectors(models: list[Model]) -> dict[str, list[Requirement]]:
+    selectors: dict[str, list[Requirement]] = {}
     for model in models:
         for mesh in model.meshes:
-            selectors.setdefault(mesh, []).append({})
+            selectors.setdefault(mesh, []).append(({}, None))
         for policy in model.mesh_passthroughs:
             selector: Selector = selector_of(policy)
-            selectors.setdefault(policy.source.mesh, []).append({**selector.inbound, **(selector.labels or {})})
+            selectors.setdefault(policy.source.mesh, []).append(
+                ({**selector.inbound, **(selector.labels or {})}, selector.zone)
+            )
         for permission in model.traffic_permissions:
             for tags in permission.sources:
-                selectors.setdefault(permission.source.mesh, []).append(dict(tags))
+                selectors.setdefault(permission.source.mesh, []).append((dict(tags), None))
     return {
         mesh: list({json.dumps(s, sort_keys=True): s for s in listed}.values()) for mesh, listed in selectors.items()
     }

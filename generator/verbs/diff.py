@@ -181,5 +181,6 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
         ],
         "inbounds": comparison.destinations,
         "unchanged": comparison.skipped_unchanged,
+        "alike_clients": comparison.alike_clients,
         "evaluations": comparison.asked,
     }

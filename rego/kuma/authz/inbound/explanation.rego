@@ -38,6 +38,31 @@ explanation := {
 	"entries": [item | some [_, item] in sort(explained)],
 }
 
+# METADATA
+# title: selection
+# description: |
+#   What decides the inbound for any client: the step of the chain and the entries of the local
+#   mesh that select the inbound, as in `explanation` but without the verdicts, which are the
+#   client's (gen-bundle diff compares two bundles' selections). Always defined.
+# scope: document
+# entrypoint: true
+selection := {
+	"step": step,
+	"entries": [item | some [_, item] in sort(selection_entries)],
+}
+
+selection_entries contains [[0, request.mesh, entry.policy, entry.entry], from_record(entry, request.mesh)] if {
+	some entry in selecting_from_entries
+}
+
+selection_entries contains [[1, request.mesh, record.policy, record.order], rule_record(record)] if {
+	some record in rule_records
+}
+
+selection_entries contains [[2, request.mesh, record.policy, 0], permission_record(record)] if {
+	some record in permission_candidates
+}
+
 # Which step of `outcome`'s chain decided: the input, the mesh's mTLS, rules[], the client's
 # identity, from[], TrafficPermission, or none (no policy selects the inbound).
 default step := "none"
@@ -93,17 +118,16 @@ from_entries(bucket) := array.concat(bucket.any, [object.union(entry, {"client":
 	requirement := object.union(object.get(entry, "client", {}), {key: value})
 ])
 
-explain_from(entry, mesh) := object.union(
-	{
-		"kind": "from",
-		"policy": policy_reference(mesh, entry.policy),
-		"entry": entry.entry,
-		"rank": entry.rank,
-		"action": entry.action,
-		"client": object.get(entry, "client", {}),
-	},
-	from_verdict(entry, mesh),
-)
+explain_from(entry, mesh) := object.union(from_record(entry, mesh), from_verdict(entry, mesh))
+
+from_record(entry, mesh) := {
+	"kind": "from",
+	"policy": policy_reference(mesh, entry.policy),
+	"entry": entry.entry,
+	"rank": entry.rank,
+	"action": entry.action,
+	"client": object.get(entry, "client", {}),
+}
 
 from_verdict(entry, mesh) := verdict("other-mesh", why) if {
 	mesh != request.mesh
@@ -177,16 +201,15 @@ rule_records contains record if {
 	record.policy in rules.selecting_policies
 }
 
-explain_rule(record) := object.union(
-	{
-		"kind": "rules",
-		"policy": object.union(policy_reference(request.mesh, record.policy), {"rule": record.rule}),
-		"order": record.order,
-		"action": record.action,
-		"match": object.filter(record, {"spiffe", "sni"}),
-	},
-	rule_verdict(record),
-)
+explain_rule(record) := object.union(rule_record(record), rule_verdict(record))
+
+rule_record(record) := {
+	"kind": "rules",
+	"policy": object.union(policy_reference(request.mesh, record.policy), {"rule": record.rule}),
+	"order": record.order,
+	"action": record.action,
+	"match": object.filter(record, {"spiffe", "sni"}),
+}
 
 rule_verdict(record) := verdict("not-reached", early_why) if {
 	step != "rules"
@@ -207,15 +230,14 @@ rule_mismatch(record) := sprintf("spiffeID %s %q does not hold for the client's 
 
 # --- TrafficPermission --------------------------------------------------------------------------
 
-explain_permission(record) := object.union(
-	{
-		"kind": "traffic-permission",
-		"policy": policy_reference(request.mesh, record.policy),
-		"priority": record.priority,
-		"sources": object.get(meshes[request.mesh].inbound.traffic_permissions.sources, format_int(record.policy, 10), []),
-	},
-	permission_verdict_of(record),
-)
+explain_permission(record) := object.union(permission_record(record), permission_verdict_of(record))
+
+permission_record(record) := {
+	"kind": "traffic-permission",
+	"policy": policy_reference(request.mesh, record.policy),
+	"priority": record.priority,
+	"sources": object.get(meshes[request.mesh].inbound.traffic_permissions.sources, format_int(record.policy, 10), []),
+}
 
 permission_verdict_of(record) := verdict("dropped", why) if {
 	step == "rules"

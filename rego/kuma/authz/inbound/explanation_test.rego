@@ -114,3 +114,38 @@ test_with_mtls_disabled_traffic_permissions_are_not_reached if {
 	verdicts := permission_verdicts(e)
 	{verdict[0] | some verdict in verdicts} == {"not-reached"}
 }
+
+# --- selection: the explanation's local entries without the client's verdicts --------------------
+
+local_entries(e) := [object.remove(entry, {"status", "why"}) | some entry in e.entries; entry.status != "other-mesh"]
+
+test_the_selection_is_the_explanation_without_verdicts if {
+	other := object.union(fx.mesh_doc("strict", fx.selects_payments, explained_index), {"policies": [
+		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-0"},
+		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-1"},
+		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-2"},
+	]})
+	data_two := {"format": 2, "meshes": {"default": explained_data.meshes.default, "other": other}}
+	e := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as data_two
+	s := inbound.selection with input as fx.http_check(fx.payments, fx.orders_with_cert)
+		with data.kuma.compiled as data_two
+	s.step == e.step
+	count(s.entries) > 0
+	s.entries == local_entries(e)
+}
+
+test_the_selection_of_traffic_permissions_is_the_explanation_without_verdicts if {
+	e := inbound.explanation with input as fx.http_check(fx.payments, {"principal": fx.orders})
+		with data.kuma.compiled as with_permissions
+	s := inbound.selection with input as fx.http_check(fx.payments, {"principal": fx.orders})
+		with data.kuma.compiled as with_permissions
+	s == {"step": "traffic-permission", "entries": local_entries(e)}
+}
+
+test_any_input_gives_a_selection if {
+	every bad in [{}, "a string", 42, null, [1], {"attributes": 7}] {
+		s := inbound.selection with input as bad with data.kuma.compiled as explained_data
+		s.step == "input"
+	}
+}
