@@ -2,8 +2,9 @@
 
 For one destination inbound, the inbound decision depends on the client only through the predicates
 of the entries that select the inbound: which `from[]` requirements its tags meet, which
-TrafficPermission sources, which `rules[]` matches hold for its URI SANs (the explanation lists
-exactly these entries, docs/explain.md). Clients that meet the same predicates are decided alike, so
+TrafficPermission sources, which `rules[]` matches hold for its URI SANs (the bundle's
+`data.kuma.authz.inbound.selection`, the explanation without its verdicts, lists exactly these
+entries: docs/explain.md). Clients that meet the same predicates are decided alike, so
 the real OPA decides one representative of each such class per destination, and every member gets
 its answer. `tests/test_matrix.py` checks this against one OPA decision per pair.
 """
@@ -20,7 +21,8 @@ from generator.questions.evaluate import evaluate
 from generator.questions.inputs import inbound_input
 from generator.questions.parties import Client, Inbound
 
-EXPLANATION = "data.kuma.authz.inbound.explanation"
+# the step and the local mesh's selecting entries, without the verdicts for the neutral client
+SELECTION = "data.kuma.authz.inbound.selection"
 DECISION = "data.kuma.authz.inbound.decision"
 
 
@@ -73,7 +75,7 @@ def decide_all(
     if not destinations:
         return [], 0
     neutral = Client(tags={"kuma.io/service": ("gen-bundle-matrix",)})
-    explanations = evaluate(opa, bundle, EXPLANATION, [inbound_input(d.mesh, d.inbound, neutral) for d in destinations])
+    explanations = evaluate(opa, bundle, SELECTION, [inbound_input(d.mesh, d.inbound, neutral) for d in destinations])
     asked: list[dict[str, Any]] = []
     members: list[list[Endpoint]] = []
     owner: list[Endpoint] = []

@@ -27,7 +27,7 @@ from generator.compile.pairs import ANY_VALUE
 from generator.compile.selection import Selector, selector_of
 from generator.diagnostics import Location
 from generator.model import Model, Source
-from generator.questions.classes import DECISION, Endpoint, holds
+from generator.questions.classes import DECISION, SELECTION, Endpoint, holds
 from generator.questions.endpoints import named_services
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import inbound_input
@@ -39,8 +39,6 @@ ZONE = "kuma.io/zone"
 SOME_ZONE = "gen-bundle-some-zone"  # a zone no policy comes from
 EVERY_ZONE = "gen-bundle-every-zone"  # two zones' policies at once: only an inbound without a zone
 NO_MATCH_ID = "spiffe://gen-bundle.invalid/matches-nothing"
-# the step and the entries of the local mesh that select the inbound, without the client's verdicts
-SELECTION = "data.kuma.authz.inbound.selection"
 
 
 @dataclass(frozen=True)
