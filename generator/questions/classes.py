@@ -80,9 +80,7 @@ def decide_all(
     members: list[list[Endpoint]] = []
     owner: list[Endpoint] = []
     for destination, explanation in zip(destinations, explanations, strict=True):
-        entries = [
-            entry for entry in explanation["entries"] if entry["kind"] in ("from", "traffic-permission", "rules")
-        ]
+        entries = explanation["entries"]  # the from[], rules[] and TrafficPermission entries only
         classes: dict[tuple[bool, ...], list[Endpoint]] = {}
         for client in clients:
             if client.mesh != destination.mesh:

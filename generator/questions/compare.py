@@ -316,8 +316,6 @@ def client_candidates(entries: Iterable[dict[str, Any]], changed: set[str] | Non
     seeds: list[dict[str, str]] = []
     identities: set[str] = set()
     for entry in entries:
-        if entry.get("status") == "other-mesh":
-            continue
         own = changed is None or entry_identity(entry) in changed
         if entry["kind"] == "from":
             requirements.append(entry["client"])
@@ -387,33 +385,27 @@ def entry_identity(entry: dict[str, Any]) -> str:
     return json.dumps([policy, detail], sort_keys=True)
 
 
-def _ranked(explanation: dict[str, Any]) -> list[str]:
-    """The selecting entries in their order of precedence (within each kind)."""
+def ranked(selection: dict[str, Any]) -> list[str]:
+    """The selecting entries (entry_identity) in their order of precedence within each kind: with
+    the step, what decides the inbound for every client."""
     entries = []
-    for entry in explanation["entries"]:
-        if entry.get("status") == "other-mesh":
-            continue
+    for entry in selection["entries"]:
         order = entry.get("rank", entry.get("order", entry.get("priority", 0)))
         entries.append((entry["kind"], order, entry_identity(entry)))
     return [item[2] for item in sorted(entries, key=lambda item: (item[0], item[1]))]
 
 
-def _normalised(explanation: dict[str, Any]) -> str:
-    """What decides an inbound for every client: the step and the selecting entries in order."""
-    return json.dumps([explanation["step"], _ranked(explanation)])
-
-
-def changed_entries(before: dict[str, Any], after: dict[str, Any]) -> set[str] | None:
-    """The entries (entry_identity) that select the inbound in one set only; None when any entry may
-    decide differently: the sets decide at another step, or order their common entries otherwise.
+def changed_entries(step: tuple[str, str], old: list[str], new: list[str]) -> set[str] | None:
+    """The entries (entry_identity) that select the inbound in one set only, given each set's step
+    and ranked entries; None when any entry may decide differently: the sets decide at another
+    step, or order their common entries otherwise.
 
     Otherwise a client that meets none of them meets the same entries in both sets, in the same
     order, and the decision is a function of those (the best one decides; a rules[] shadow match
     marks an allowed request) and of the step and the mesh's settings, which the caller compared:
     the client is decided alike, and is not asked."""
-    if before["step"] != after["step"]:
+    if step[0] != step[1]:
         return None
-    old, new = _ranked(before), _ranked(after)
     common = set(old) & set(new)
     if [item for item in old if item in common] != [item for item in new if item in common]:
         return None
@@ -440,14 +432,6 @@ def signature(client: Client, mesh: str, entries: list[dict[str, Any]], sni: str
     uri_san = ",".join(client.uri_sans(mesh))
     kind = "mesh" if client.principal(mesh).startswith(f"spiffe://{mesh}/") and client.tags else client.principal(mesh)
     return (kind, *(holds(entry, client.tags, uri_san, sni) for entry in entries))
-
-
-def _deciding_entries(explanation: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        entry
-        for entry in explanation["entries"]
-        if entry["kind"] in ("from", "traffic-permission", "rules") and entry.get("status") != "other-mesh"
-    ]
 
 
 def _meets_changed(group_signature: tuple[Any, ...], own: list[bool]) -> bool:
@@ -513,21 +497,23 @@ def compare(
     old_settings, new_settings = _mesh_settings(old), _mesh_settings(new)
     for destination, before, after in zip(asked_inbounds, old_explanations, new_explanations, strict=True):
         same_mesh = old_settings.get(destination.mesh) == new_settings.get(destination.mesh)
-        if same_mesh and _normalised(before) == _normalised(after):
+        steps, old_ranked, new_ranked = (before["step"], after["step"]), ranked(before), ranked(after)
+        if same_mesh and steps[0] == steps[1] and old_ranked == new_ranked:
             comparison.skipped_unchanged += 1
             continue
-        differing = changed_entries(before, after) if same_mesh and changed is not None and not exhaustive else None
+        pruned = same_mesh and changed is not None and not exhaustive
+        differing = changed_entries(steps, old_ranked, new_ranked) if pruned else None
+        # a selection lists the local mesh's from[], rules[] and TrafficPermission entries only
+        entries = [*before["entries"], *after["entries"]]
         if clients is None:
-            candidates = client_candidates([*before["entries"], *after["entries"]], differing)
+            candidates = client_candidates(entries, differing)
             named = [(client.describe(), client) for client in candidates]
         else:
             named = [(c.name, c.client) for c in clients if c.mesh == destination.mesh]
-        old_entries, new_entries = _deciding_entries(before), _deciding_entries(after)
-        entries = [*old_entries, *new_entries]
         own = [differing is None or entry_identity(entry) in differing for entry in entries]
         # from[] decides in both sets: the best entry a client meets decides (its action, its policy)
-        ranked = differing is not None and before["step"] == after["step"] == "from"
-        split = len(old_entries)
+        by_rank = differing is not None and steps == ("from", "from")
+        split = len(before["entries"])
         # rules[] sni matches hold for the server name a client sends: ask each one named, and none
         names = sorted({e["match"]["sni"] for e in entries if e["kind"] == "rules" and "sni" in e["match"]})
         for sni in ["", *names]:
@@ -546,7 +532,7 @@ def compare(
                 if differing is not None and not _meets_changed(group_signature, own):
                     comparison.alike_clients += len(group)
                     continue
-                winners = _winners(group_signature, entries, split) if ranked else None
+                winners = _winners(group_signature, entries, split) if by_rank else None
                 if winners is not None and winners[0] == winners[1]:
                     comparison.alike_clients += len(group)
                     continue
