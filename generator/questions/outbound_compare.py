@@ -19,20 +19,11 @@ from dataclasses import dataclass, replace
 from generator.checks.opa import Opa
 from generator.compile.selection import Selector, selector_of
 from generator.model import ExternalService, MeshPassthrough, Model, TrafficPermission
-from generator.questions.compare import (
-    SOME_SERVICE,
-    Difference,
-    Side,
-    concrete_tags,
-    content_of,
-    merge_requirements,
-    merge_zones,
-    outcome,
-    zoned_tags,
-)
+from generator.questions.compare import Difference, Side, content_of, outcome
 from generator.questions.evaluate import evaluate
 from generator.questions.inputs import outbound_input
 from generator.questions.parties import Destination, is_ip
+from generator.questions.requirements import SOME_SERVICE, concrete_tags, merge_requirements, merge_zones, zoned_tags
 
 DECISION = "data.kuma.authz.outbound.decision"
 UNNAMED_HOST = "gen-bundle-unnamed.example"
