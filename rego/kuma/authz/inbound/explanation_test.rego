@@ -56,7 +56,7 @@ test_entries_of_another_mesh_are_named if {
 		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-1"},
 		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-2"},
 	]})
-	data_two := {"format": 2, "meshes": {"default": explained_data.meshes.default, "other": other}}
+	data_two := object.union(explained_data, {"meshes": {"other": other}})
 	e := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
 		with data.kuma.compiled as data_two
 	statuses := {entry.policy.name: entry.status | some entry in e.entries; entry.policy.mesh == "other"}
@@ -125,7 +125,7 @@ test_the_selection_is_the_explanation_without_verdicts if {
 		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-1"},
 		{"kind": "MeshTrafficPermission", "mesh": "other", "name": "elsewhere-2"},
 	]})
-	data_two := {"format": 2, "meshes": {"default": explained_data.meshes.default, "other": other}}
+	data_two := object.union(explained_data, {"meshes": {"other": other}})
 	e := inbound.explanation with input as fx.http_check(fx.payments, fx.orders_with_cert)
 		with data.kuma.compiled as data_two
 	s := inbound.selection with input as fx.http_check(fx.payments, fx.orders_with_cert)

@@ -67,6 +67,8 @@ test_unknown_mesh if {
 	check := fx.http_check(object.union(fx.payments, {"kuma.io/mesh": "shop"}), {"principal": "spiffe://shop/orders"})
 	inbound.decision.dynamic_metadata.reason == "unknown-mesh" with input as check
 		with data.kuma.compiled as fx.allow_orders
+
+	# data-shape: malformed: another format, and a mesh that is no document
 	inbound.decision.dynamic_metadata.reason == "unknown-mesh" with input as orders_check
 		with data.kuma.compiled as {"format": 1, "meshes": {"default": "not a document"}}
 }
@@ -111,6 +113,8 @@ test_strict_requires_identity if {
 
 test_unknown_mtls_mode_is_strict if {
 	odd := fx.patched(fx.allow_orders, "mtls", "bogus")
+
+	# data-shape: malformed: an mTLS mode the compiler never writes
 	inbound.decision.dynamic_metadata.reason == "no-identity" with input as fx.http_check(fx.payments, {})
 		with data.kuma.compiled as odd
 }
@@ -230,6 +234,8 @@ test_shadow_deny if {
 
 test_unknown_action_denies if {
 	compiled := with_from(payments_bucket([fx.entry(5, "Audit", 2, 0)], {}))
+
+	# data-shape: malformed: an action the compiler never writes
 	inbound.decision.dynamic_metadata.reason == "denied-by-policy" with input as orders_check
 		with data.kuma.compiled as compiled
 }
@@ -244,6 +250,8 @@ test_unresolvable_policy_still_decides if {
 
 test_entries_without_remaining_keys if {
 	compiled := with_from(payments_bucket([{"rank": 1, "action": "Allow", "policy": 2, "entry": 0}], {}))
+
+	# data-shape: malformed: the compiler always writes `inbound` and `client`
 	inbound.decision.dynamic_metadata.reason == "allowed-by-policy" with input as orders_check
 		with data.kuma.compiled as compiled
 }
@@ -320,6 +328,8 @@ test_no_matching_rule_vs_no_policy if {
 		with data.kuma.compiled as with_selects(fx.selects_payments)
 	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
 		with data.kuma.compiled as with_selects({"any": [], "by_pair": {}})
+
+	# data-shape: malformed: a mesh document without `inbound`
 	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
 		with data.kuma.compiled as fx.compiled(object.remove(fx.mesh_doc("strict", {}, {}), ["inbound"]))
 }

@@ -41,6 +41,7 @@ test_passthrough_blocked if {
 
 test_only_a_literal_true_flag_allows if {
 	every flag in ["true", 1, null] {
+		# data-shape: malformed: the compiler writes a boolean
 		d := outbound.decision with input as outbound_check with data.kuma.compiled as with_passthrough(flag)
 		d.dynamic_metadata.reason == "passthrough-blocked"
 	}

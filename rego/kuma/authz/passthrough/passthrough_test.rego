@@ -1,14 +1,17 @@
 package kuma.authz.passthrough_test
 
+import data.kuma.authz.fixtures_test as fx
 import data.kuma.authz.outbound
 
 # Compiled by gen-bundle from: web may reach secure.example.com and *.example.com (TLS, 443),
 # 198.51.100.7:443 (TCP), 10.1.0.0/16 (TCP, any port), 10.1.2.0/24:80 (HTTP), api.example.org:80
-# (HTTP), [2001:db8::5]:443 (TLS); team batch: All; team ops: None; the mesh flag is off.
+# (HTTP), [2001:db8::5]:443 (TLS); team batch: All; team ops: None; the mesh flag is off. Written
+# before data format 2: fx.mesh adds the keys format 2 added, empty.
 compiled := {
 	"format": 2,
+	"semantics": fx.semantics,
 	"meshes": {
-		"default": {
+		"default": fx.mesh({
 			"defined": true,
 			"inbound": {
 				"traffic_permissions": {
@@ -235,7 +238,7 @@ compiled := {
 					}
 				}
 			}
-		}
+		}),
 	}
 }
 

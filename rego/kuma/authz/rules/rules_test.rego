@@ -31,7 +31,7 @@ team_a_spiffe := {"spiffe": {"type": "Prefix", "value": "spiffe://td/ns/team-a"}
 deny_first := {
 	"format": 2,
 	"semantics": {"kuma_version": "2.14.3", "identity_selects_rules": true},
-	"meshes": {"default": {
+	"meshes": {"default": fx.mesh({
 		"defined": true,
 		"mtls": "strict",
 		"passthrough": true,
@@ -58,8 +58,7 @@ deny_first := {
 				"sni": {"api.shop": [record(2, "AllowWithShadowDeny", 0, {"sni": "api.shop"})]},
 			},
 		},
-		"outbound": {},
-	}},
+	})},
 }
 
 per_rule := json.patch(deny_first, [{
