@@ -34,6 +34,7 @@ def test_the_wheel_carries_the_rego_library_and_the_console_script(tmp_path: Pat
     assert expected <= library
     assert "generator/library/kuma/authz/main.rego" in library
     assert "generator/library/kuma/authz/inbound/inbound.rego" in library
+    assert "generator/compile/data.schema.json" in names  # the data document's contract (docs/data-shape.md)
 
 
 def normalized(name: str) -> str:
