@@ -145,18 +145,23 @@ class Process:
         stop_process(self.process, timeout=15)
 
 
+# The HTTP filters that exist for the check: ext_authz and the two that hand it the client's URI SANs as
+# metadata (deploy/templates/_macros.j2, http_ext_authz).
+CHECK_HTTP_FILTERS = frozenset(
+    {"envoy.filters.http.ext_authz", "envoy.filters.http.header_mutation", "envoy.filters.http.header_to_metadata"}
+)
+
+
 def without_ext_authz(config: dict[str, Any]) -> dict[str, Any]:
-    """The server Envoy's configuration with every ext_authz filter (HTTP and network) and per-route
-    ext_authz setting removed: the same listeners, TLS and routes, no check."""
+    """The server Envoy's configuration with every ext_authz filter (HTTP and network), the filters that
+    feed it and every per-route ext_authz setting removed: the same listeners, TLS and routes, no check."""
     for listener in config["static_resources"]["listeners"]:
         for chain in listener["filter_chains"]:
             chain["filters"] = [f for f in chain["filters"] if f["name"] != "envoy.filters.network.ext_authz"]
             for network_filter in chain["filters"]:
                 typed = network_filter.get("typed_config", {})
                 if "http_filters" in typed:
-                    typed["http_filters"] = [
-                        f for f in typed["http_filters"] if f["name"] != "envoy.filters.http.ext_authz"
-                    ]
+                    typed["http_filters"] = [f for f in typed["http_filters"] if f["name"] not in CHECK_HTTP_FILTERS]
                     for host in typed.get("route_config", {}).get("virtual_hosts", []):
                         for holder in (host, *host.get("routes", [])):
                             holder.get("typed_per_filter_config", {}).pop("envoy.filters.http.ext_authz", None)

@@ -29,6 +29,14 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 INBOUND_DECISION = "kuma/authz/inbound/decision"
 OUTBOUND_DECISION = "kuma/authz/outbound/decision"
 
+# How the HTTP ext_authz checks carry the client's identity (docs/decision-api.md#the-clients-identity):
+# "metadata": Envoy writes the verified peer certificate's URI SANs into dynamic metadata
+# PEER_IDENTITY_NAMESPACE/peer_uri_sans (through PEER_IDENTITY_HEADER, which only Envoy writes and which
+# it removes again); "certificate": the whole peer certificate, which OPA parses (slower).
+PEER_IDENTITIES = ("metadata", "certificate")
+PEER_IDENTITY_NAMESPACE = "kuma.authz"
+PEER_IDENTITY_HEADER = "x-kuma-peer-uri-sans"
+
 
 @dataclass(frozen=True)
 class Address:
@@ -129,6 +137,11 @@ class Deployment:
     admin_bind: str = "127.0.0.1"  # Envoy's admin interface: never beyond the host / container
     status_on_error: int = 503  # what Envoy answers when OPA cannot be asked (fail closed)
     decision_logs: bool = True  # OPA logs every decision (input, result, revision): an audit trail
+    peer_identity: str = "certificate"  # one of PEER_IDENTITIES; TCP checks always send the certificate
+
+    def __post_init__(self) -> None:
+        if self.peer_identity not in PEER_IDENTITIES:
+            raise ValueError(f"peer_identity {self.peer_identity!r} is not one of {', '.join(PEER_IDENTITIES)}")
 
 
 def _is_ip_address(value: object) -> bool:
@@ -169,6 +182,9 @@ def render(deployment: Deployment) -> dict[str, str]:
         "bundle_server": deployment.bundle_server,
         "polling": deployment.polling,
         "decision_logs": deployment.decision_logs,
+        "peer_identity": deployment.peer_identity,
+        "peer_identity_namespace": PEER_IDENTITY_NAMESPACE,
+        "peer_identity_header": PEER_IDENTITY_HEADER,
     }
     server, client = deployment.server, deployment.client
     upstream_tls = {
@@ -237,6 +253,7 @@ def load(path: Path) -> Deployment:
         admin_bind=str(values.get("admin_bind", "127.0.0.1")),
         status_on_error=int(values.get("status_on_error", 503)),
         decision_logs=bool(values.get("decision_logs", True)),
+        peer_identity=str(values.get("peer_identity", "certificate")),
         polling=Polling(int(values["polling"]["min_delay_seconds"]), int(values["polling"]["max_delay_seconds"])),
         bundle_server=BundleServer(
             address=_address(bundles),

@@ -13,11 +13,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import yaml
 from cryptography import x509
 
 from deploy.certs import MeshCA
 from deploy.certs import kuma_uris as deploy_kuma_uris
-from deploy.render import load, render, write, write_certificates
+from deploy.render import Deployment, load, render, write, write_certificates
 from tests.support.certificates import kuma_uris
 from tests.support.checks import normalise_tags
 from tests.support.deployment import envoy_binary
@@ -85,23 +86,49 @@ def test_compose_envoy_configuration_passes_envoy_validation(tmp_path: Path) -> 
     # The e2e tests run these templates with IP addresses on loopback; compose reaches services by name
     # (DNS clusters) and binds 0.0.0.0. Only the certificate folders are moved to where this test made some.
     deployment = load(COMPOSE_VALUES)
+    files = write_with_certificates(deployment, tmp_path)
+    for sidecar in (deployment.server.name, deployment.client.name):
+        assert_envoy_accepts(files[f"envoy-{sidecar}.yaml"])
+
+
+def test_certificate_peer_identity_sends_the_certificate_and_writes_no_metadata(tmp_path: Path) -> None:
+    # The fallback for an OPA that cannot read the metadata: HTTP checks carry the peer certificate, and
+    # no filter writes the identity metadata.
+    deployment = dataclasses.replace(load(COMPOSE_VALUES), peer_identity="certificate")
+    config = write_with_certificates(deployment, tmp_path)[f"envoy-{deployment.server.name}.yaml"]
+    assert_envoy_accepts(config)
+    listeners = yaml.safe_load(config.read_text())["static_resources"]["listeners"]
+    manager = next(listener for listener in listeners if listener["name"] == "inbound_http")
+    http_filters = {
+        http_filter["name"]: http_filter["typed_config"]
+        for http_filter in manager["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
+    }
+    assert http_filters["envoy.filters.http.ext_authz"]["include_peer_certificate"] is True
+    assert "metadata_context_namespaces" not in http_filters["envoy.filters.http.ext_authz"]
+    assert not {"envoy.filters.http.header_mutation", "envoy.filters.http.header_to_metadata"} & set(http_filters)
+
+
+def write_with_certificates(deployment: Deployment, folder: Path) -> dict[str, Path]:
+    """`deployment` rendered into `folder`/config, its sidecars' certificate folders moved to new
+    certificates in `folder`/certs."""
     deployment = dataclasses.replace(
         deployment,
-        server=dataclasses.replace(deployment.server, certificates=str(tmp_path / "certs" / deployment.server.name)),
-        client=dataclasses.replace(deployment.client, certificates=str(tmp_path / "certs" / deployment.client.name)),
+        server=dataclasses.replace(deployment.server, certificates=str(folder / "certs" / deployment.server.name)),
+        client=dataclasses.replace(deployment.client, certificates=str(folder / "certs" / deployment.client.name)),
     )
-    write_certificates(deployment, tmp_path / "certs", days=1)
-    files = write(deployment, tmp_path / "config")
-    for sidecar in (deployment.server.name, deployment.client.name):
-        config = files[f"envoy-{sidecar}.yaml"]
-        result = subprocess.run(
-            [envoy_binary(), "--mode", "validate", "-c", str(config), "--log-level", "error"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert f"configuration '{config}' OK" in result.stdout + result.stderr
+    write_certificates(deployment, folder / "certs", days=1)
+    return write(deployment, folder / "config")
+
+
+def assert_envoy_accepts(config: Path) -> None:
+    result = subprocess.run(
+        [envoy_binary(), "--mode", "validate", "-c", str(config), "--log-level", "error"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"configuration '{config}' OK" in result.stdout + result.stderr
 
 
 def test_compose_mounts_each_sidecar_its_own_certificates() -> None:
