@@ -5,6 +5,7 @@
     gen-bundle explain PATH... --to T --from C   why the bundle decides a request so (verbs/explain.py)
     gen-bundle matrix PATH... -o FILE    who may talk to whom (verbs/matrix.py)
     gen-bundle diff OLD NEW              what two policy sets decide differently (verbs/diff.py)
+    gen-bundle push BUNDLE oci://HOST/REPO[:TAG]   upload a bundle to an OCI registry (verbs/push.py)
     gen-bundle --verify BUNDLE --verification-key KEY
 
 Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
@@ -36,7 +37,7 @@ from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
 from generator.reading.inventory import InventoryError, read_inventory
-from generator.verbs import diff, explain, matrix
+from generator.verbs import diff, explain, matrix, push
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
@@ -49,6 +50,7 @@ VERB_MODULES: dict[str, Callable[[list[str]], int]] = {
     "explain": explain.main,
     "matrix": matrix.main,
     "diff": diff.main,
+    "push": push.main,
 }
 
 
