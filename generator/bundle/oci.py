@@ -231,25 +231,36 @@ class Registry:
 
     def _token(self, challenge: dict[str, str]) -> str:
         """A registry token from the challenge's realm (Docker registry token spec; OAuth2 with an identity token)."""
-        scope = challenge.get("scope") or f"repository:{self.reference.repository}:pull,push"
-        query = {"service": challenge.get("service", ""), "scope": scope}
+        # Ask for push and pull at once, whatever this request's challenge names, so that one token
+        # serves every request of the push; and for the challenge's own scope if that is more.
+        ours = f"repository:{self.reference.repository}:"
+        scopes = [ours + "pull,push"]
+        asked = challenge.get("scope", "")
+        if asked and not (asked.startswith(ours) and set(asked.removeprefix(ours).split(",")) <= {"pull", "push"}):
+            scopes.append(asked)
+        service = challenge.get("service", "")
         credentials = self.credentials
         realm = challenge["realm"]
         try:
             if credentials is not None and credentials.identity_token:
-                form = {**query, "grant_type": "refresh_token", "refresh_token": credentials.identity_token}
-                answer = self.session.post(realm, data={**form, "client_id": "gen-bundle"}, timeout=self.timeout)
+                form = {
+                    "grant_type": "refresh_token",
+                    "refresh_token": credentials.identity_token,
+                    "service": service,
+                    "scope": " ".join(scopes),
+                    "client_id": "gen-bundle",
+                }
+                answer = self.session.post(realm, data=form, timeout=self.timeout)
             else:
                 basic = None
                 if credentials is not None and credentials.username is not None:
                     basic = (credentials.username, credentials.password or "")
+                query = [("service", service)] + [("scope", scope) for scope in scopes]
                 answer = self.session.get(realm, params=query, auth=basic, timeout=self.timeout)
         except requests.RequestException as exc:
             raise OciError(f"{realm}: cannot reach the registry's token service: {_reason(exc)}") from None
         if answer.status_code != 200:
-            raise OciError(
-                f"{realm}: the token service refused {self._who()} for {scope} ({answer.status_code} {answer.reason})"
-            )
+            raise OciError(f"{realm}: the token service refused {self._who()} ({answer.status_code} {answer.reason})")
         try:
             body = answer.json()
             token = body.get("token") or body.get("access_token")

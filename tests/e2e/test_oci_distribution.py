@@ -26,7 +26,7 @@ from generator.cli import main
 from tests.support.checks import inbound_check
 from tests.support.deployment import LOOPBACK, OpaEnvoy
 from tests.support.opa import free_port
-from tests.support.registry import Registry
+from tests.support.registry import Registry, TokenService
 from tests.trust.configured_opa import ConfiguredOpa
 from tests.trust.keys import key_pair
 
@@ -273,6 +273,44 @@ def test_opa_downloads_from_a_registry_that_asks_for_credentials(
     credentials = f'    credentials:\n      bearer: {{scheme: Basic, token: "{USER}:{PASSWORD}"}}\n'
     with configured_opa(tmp_path, opa_config(private_registry, "mesh/kuma:v1", extra=credentials)) as opa:
         assert opa.bundle_status()["active_revision"] == bundles["a"].revision
+
+
+def test_a_push_and_opa_go_through_a_registry_token_exchange(
+    bundles: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Token authentication, as Docker Hub, GHCR or Harbor use it: the registry answers `401 Bearer
+    realm=…`, the client gets a token for the repository's scope from the realm and sends that."""
+    for variable in ("GEN_BUNDLE_REGISTRY_TOKEN", "GEN_BUNDLE_REGISTRY_USERNAME", "GEN_BUNDLE_REGISTRY_PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    with (
+        TokenService({USER: PASSWORD}, frozenset({"refresh-for-ci"})) as tokens,
+        Registry(tmp_path / "registry", tokens=tokens) as registry,
+    ):
+        target = f"oci://{registry.host}/mesh/kuma:v1"
+        status, errors = push_status(bundles, target, capsys)
+        assert status == 2
+        assert "asks for credentials" in errors
+        assert tokens.granted[-1] == ("anonymous", ["pull"])  # the token service let it read, not write
+
+        monkeypatch.setenv("GEN_BUNDLE_REGISTRY_USERNAME", USER)
+        monkeypatch.setenv("GEN_BUNDLE_REGISTRY_PASSWORD", PASSWORD)
+        before = len(tokens.granted)
+        assert push_status(bundles, target, capsys)[0] == 0
+        assert tokens.granted[before:] == [(USER, ["pull,push"])]  # one token for the whole push
+
+        # `docker login` to a registry with OAuth2 keeps an identity token: a refresh token for the exchange
+        monkeypatch.delenv("GEN_BUNDLE_REGISTRY_USERNAME")
+        monkeypatch.delenv("GEN_BUNDLE_REGISTRY_PASSWORD")
+        (tmp_path / "docker").mkdir()
+        config = {"auths": {registry.host: {"identitytoken": "refresh-for-ci"}}}
+        (tmp_path / "docker" / "config.json").write_text(json.dumps(config))
+        assert push_status(bundles, target.replace(":v1", ":v2"), capsys)[0] == 0
+        assert tokens.granted[-1] == ("refresh-token", ["pull,push"])
+
+        # OPA (ORAS's auth client) does the same exchange; anonymous here, as for a public repository
+        with configured_opa(tmp_path, opa_config(registry, "mesh/kuma:v2")) as opa:
+            assert opa.bundle_status()["active_revision"] == bundles["a"].revision
 
 
 # --- what a push refuses -------------------------------------------------------------------------------

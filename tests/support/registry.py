@@ -2,20 +2,31 @@
 free loopback port, storing in a temporary folder, waited for on `GET /v2/`, stopped at the end.
 
 Its configuration is written in full (configuration/configuration.go of the pinned release): plain
-HTTP on 127.0.0.1 only, no debug server, filesystem storage in `folder`, and, when `users` are given,
-htpasswd authentication (bcrypt entries, as the registry reads them). OpenTelemetry export is off
-(`OTEL_TRACES_EXPORTER=none`): by default the registry would send traces to localhost:4318.
+HTTP on 127.0.0.1 only, no debug server, filesystem storage in `folder`, and either no authentication,
+htpasswd (bcrypt entries, as the registry reads them), or token authentication against a TokenService
+(registry/auth/token: the Docker registry token spec, the scheme of Docker Hub, GHCR and Harbor).
+OpenTelemetry export is off (`OTEL_TRACES_EXPORTER=none`): by default the registry would send traces
+to localhost:4318.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
+import threading
 import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from tests.support.opa import START_TIMEOUT_SECONDS, free_port
 from tests.support.processes import stop_process
@@ -24,11 +35,118 @@ from tests.support.tools import tool
 POLL_SECONDS = 0.05  # how often the test asks, not a wait for anything to happen
 
 
+class TokenService:
+    """The registry's token service (Docker registry token spec): `GET /token?service=&scope=` with
+    Basic credentials, or an OAuth2 `POST /token` with a refresh token, answers a JWT (ES256, `kid`
+    in the registry's JWKS file) granting the scopes asked for: pull and push to a known user or
+    refresh token, pull only to anyone else (a public repository)."""
+
+    ISSUER = "gen-bundle-tests-token-service"
+    SERVICE = "gen-bundle-tests-registry"
+    KEY_ID = "token-service"
+
+    def __init__(self, users: dict[str, str], refresh_tokens: frozenset[str] = frozenset()) -> None:
+        self.users = users
+        self.refresh_tokens = refresh_tokens
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.granted: list[tuple[str, list[str]]] = []  # (who, actions granted per scope), in order
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = parse_qsl(urlsplit(self.path).query)
+                self.answer(outer.basic_user(self.headers.get("Authorization", "")), query)
+
+            def do_POST(self) -> None:
+                form = dict(parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode()))
+                if form.get("refresh_token") not in outer.refresh_tokens:
+                    self.send_error(HTTPStatus.UNAUTHORIZED)
+                    return
+                scopes = [("scope", scope) for scope in form.get("scope", "").split(" ") if scope]
+                self.answer("refresh-token", [("service", form.get("service", "")), *scopes])
+
+            def answer(self, who: str | None, query: list[tuple[str, str]]) -> None:
+                if who == "":  # credentials given, and wrong
+                    self.send_error(HTTPStatus.UNAUTHORIZED)
+                    return
+                body = json.dumps({"token": outer.token(who, query)}).encode()
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def realm(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/token"
+
+    def basic_user(self, authorization: str) -> str | None:
+        """The user of valid Basic credentials, None without credentials, "" with wrong ones."""
+        scheme, _, encoded = authorization.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+        return user if self.users.get(user) == password else ""
+
+    def token(self, who: str | None, query: list[tuple[str, str]]) -> str:
+        access = []
+        for name, value in query:
+            if name == "scope" and value.startswith("repository:"):
+                _, repository, actions = value.split(":")
+                allowed = [action for action in actions.split(",") if who is not None or action == "pull"]
+                access.append({"type": "repository", "name": repository, "actions": allowed})
+        self.granted.append((who or "anonymous", [",".join(entry["actions"]) for entry in access]))
+        now = int(time.time())
+        claims = {"iss": self.ISSUER, "sub": who or "", "aud": self.SERVICE, "exp": now + 300, "nbf": now - 10}
+        header = {"alg": "ES256", "typ": "JWT", "kid": self.KEY_ID}
+        signing_input = f"{_b64url(json.dumps(header))}.{_b64url(json.dumps({**claims, 'access': access}))}"
+        r, s = decode_dss_signature(self.key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+        return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+    def jwks(self) -> str:
+        numbers = self.key.public_key().public_numbers()
+        key = {
+            "kty": "EC",
+            "crv": "P-256",
+            "kid": self.KEY_ID,
+            "alg": "ES256",
+            "use": "sig",
+            "x": _b64url(numbers.x.to_bytes(32, "big")),
+            "y": _b64url(numbers.y.to_bytes(32, "big")),
+        }
+        return json.dumps({"keys": [key]})
+
+    def __enter__(self) -> TokenService:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+def _b64url(content: str | bytes) -> str:
+    raw = content.encode() if isinstance(content, str) else content
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 class Registry:
-    def __init__(self, folder: Path, htpasswd: str | None = None) -> None:
-        """`htpasswd`: the file's content (`user:bcrypt hash` lines); none means anonymous push and pull."""
+    def __init__(self, folder: Path, htpasswd: str | None = None, tokens: TokenService | None = None) -> None:
+        """`htpasswd`: the file's content (`user:bcrypt hash` lines); `tokens`: a running token service;
+        neither means anonymous push and pull."""
         self.folder = folder
         self.htpasswd = htpasswd
+        self.tokens = tokens
         self.process: subprocess.Popen[bytes] | None = None
         self.host = ""
         self.log = folder / "registry.log"
@@ -58,6 +176,13 @@ class Registry:
             users = self.folder / "htpasswd"
             users.write_text(self.htpasswd)
             auth = f"auth:\n  htpasswd:\n    realm: gen-bundle-tests\n    path: {users}\n"
+        elif self.tokens is not None:
+            jwks = self.folder / "jwks.json"
+            jwks.write_text(self.tokens.jwks())
+            auth = (
+                f"auth:\n  token:\n    realm: {self.tokens.realm}\n    service: {self.tokens.SERVICE}\n"
+                f"    issuer: {self.tokens.ISSUER}\n    jwks: {jwks}\n"
+            )
         return (
             "version: 0.1\n"
             "log:\n  level: info\n  accesslog:\n    disabled: true\n"
@@ -68,7 +193,7 @@ class Registry:
 
     def _wait_until_serving(self) -> None:
         # /v2/ is the API's version check: 200 when anonymous access is allowed, 401 with a challenge when not.
-        expected = 200 if self.htpasswd is None else 401
+        expected = 200 if self.htpasswd is None and self.tokens is None else 401
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             assert self.process is not None
