@@ -15,10 +15,8 @@ import base64
 import json
 import os
 import subprocess
-import threading
 import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from tests.support.loopback_http import LoopbackHttpServer, QuietHandler
 from tests.support.opa import START_TIMEOUT_SECONDS, free_port
 from tests.support.processes import stop_process
 from tests.support.tools import tool
@@ -35,7 +34,7 @@ from tests.support.tools import tool
 POLL_SECONDS = 0.05  # how often the test asks, not a wait for anything to happen
 
 
-class TokenService:
+class TokenService(LoopbackHttpServer):
     """The registry's token service (Docker registry token spec): `GET /token?service=&scope=` with
     Basic credentials, or an OAuth2 `POST /token` with a refresh token, answers a JWT (ES256, `kid`
     in the registry's JWKS file) granting the scopes asked for: pull and push to a known user or
@@ -52,7 +51,7 @@ class TokenService:
         self.granted: list[tuple[str, list[str]]] = []  # (who, actions granted per scope), in order
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 query = parse_qsl(urlsplit(self.path).query)
                 self.answer(outer.basic_user(self.headers.get("Authorization", "")), query)
@@ -76,16 +75,11 @@ class TokenService:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def realm(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/token"
+        return f"{self.origin}/token"
 
     def basic_user(self, authorization: str) -> str | None:
         """The user of valid Basic credentials, None without credentials, "" with wrong ones."""
@@ -122,17 +116,6 @@ class TokenService:
             "y": _b64url(numbers.y.to_bytes(32, "big")),
         }
         return json.dumps({"keys": [key]})
-
-    def __enter__(self) -> TokenService:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
 
 
 def _b64url(content: str | bytes) -> str:

@@ -6,20 +6,20 @@ from __future__ import annotations
 import hashlib
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+
+from tests.support.loopback_http import LoopbackHttpServer, QuietHandler
 
 RESOURCE = "bundle.tar.gz"
 
 
-class BundleServer:
+class BundleServer(LoopbackHttpServer):
     def __init__(self, content: bytes) -> None:
         self._lock = threading.Lock()
         self._content = content
         self.downloads: list[str] = []  # ETags of the bodies sent (200s), in order
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 if self.path.split("?")[0] != f"/{RESOURCE}":
                     self.send_error(HTTPStatus.NOT_FOUND)
@@ -39,16 +39,11 @@ class BundleServer:
                 with outer._lock:
                     outer.downloads.append(etag)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     def current(self) -> tuple[bytes, str]:
         with self._lock:
@@ -59,14 +54,3 @@ class BundleServer:
         with self._lock:
             self._content = content
         return self.current()[1]
-
-    def __enter__(self) -> BundleServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
