@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +22,9 @@ from generator.model import Model
 from generator.model.inventory import Dataplane
 from generator.questions.dropped import dropped_from_policies
 from generator.reading.files import decode_file, discover
+from generator.split.distribute import split_data
+from generator.split.proxies import Proxy, proxies_of
+from generator.split.write import Signing, SplitBundler
 
 
 @dataclass
@@ -28,6 +32,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     bundle: Bundle | None = None
     model: Model | None = None
+    data: dict[str, Any] | None = None  # the compiled data document the bundle carries
     resource_counts: Counter[str] = field(default_factory=Counter)
     inputs: list[tuple[str, str]] = field(default_factory=list)  # (label, sha256) of every file read
 
@@ -92,13 +97,26 @@ def build(
         "inputs": [{"file": label, "sha256": digest} for label, digest in result.inputs],
         "resources": dict(sorted(result.resource_counts.items())),
     }
-    result.bundle = build_bundle(compile_model(result.model), metadata)
+    result.data = compile_model(result.model)
+    result.bundle = build_bundle(result.data, metadata)
     if inventory is not None:
         lost = dropped_from_policies(opa, result.bundle, inventory)
         result.diagnostics = sorted(
             name_lost_inbounds(result.diagnostics, policy_table(result.model), lost), key=sort_key
         )
     return result
+
+
+def split(
+    result: BuildResult, inventory: list[Dataplane] | None, kinds: Iterable[str], signing: Signing | None = None
+) -> Iterator[tuple[Proxy, Bundle]]:
+    """The built data cut into one bundle per proxy (docs/split.md): services, and with an inventory
+    its Dataplanes, as `kinds` asks."""
+    assert result.data is not None
+    assert result.bundle is not None
+    bundler = SplitBundler(result.bundle.manifest["metadata"], signing)
+    for proxy, data in split_data(result.data, proxies_of(result.data, inventory, kinds)):
+        yield proxy, bundler.bundle(proxy, data)
 
 
 DROPPED_FROM = Rule("CMB006", "from[] policy that rules or a MeshIdentity override")

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import __version__
-from generator.build import BuildResult, UnsupportedKumaVersion, build, check, policy_table
+from generator.build import BuildResult, UnsupportedKumaVersion, build, check, policy_table, split
 from generator.bundle import sign_bundle
 from generator.bundle.sign import ALGORITHMS, DEFAULT_KEY_ID, Key, SigningError, load_signing_key, load_verification_key
 from generator.bundle.verify import verify_archive
@@ -37,6 +37,9 @@ from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
 from generator.reading.inventory import InventoryError, read_inventory
+from generator.split.proxies import DATAPLANE, SERVICE
+from generator.split.proxies import KINDS as SPLIT_KINDS
+from generator.split.write import Signing, SplitReport, write_split
 from generator.verbs import diff, explain, matrix, push
 
 EXIT_OK = 0
@@ -74,9 +77,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
             "-o",
             "--output",
             type=Path,
-            default=DEFAULT_OUTPUT,
-            help=f"where to write the bundle (default: {DEFAULT_OUTPUT})",
+            help=f"where to write the bundle (default: {DEFAULT_OUTPUT}, or none with --split alone)",
         )
+        _split_arguments(parser)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -125,6 +128,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         arguments.verify = None
         arguments.signing_key = None
         arguments.inventory = None
+        arguments.split = None
+    elif arguments.output is None and arguments.split is None:
+        arguments.output = DEFAULT_OUTPUT
     if arguments.verify is not None:
         if arguments.paths:
             parser.error("--verify takes no PATH arguments")
@@ -134,6 +140,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
             parser.error("--signing-key and --verify do not go together")
     elif not arguments.paths:
         parser.error("the following arguments are required: PATH")
+    elif verb == "build" and arguments.split_by and arguments.split is None:
+        parser.error("--split-by goes with --split")
+    elif verb == "build" and "dataplane" in (arguments.split_by or ()) and arguments.inventory is None:
+        parser.error("--split-by dataplane needs --inventory (the Dataplanes to write bundles for)")
     elif verb == "build" and arguments.verification_key is not None:
         parser.error("--verification-key goes with --verify")
     elif verb == "build" and arguments.signing_key is None and (arguments.signing_alg or arguments.key_id is not None):
@@ -145,6 +155,23 @@ def _kuma_version(value: str) -> str:
     if not re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a release number X.Y.Z (e.g. 2.13.0)")
     return value
+
+
+def _split_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--split",
+        type=Path,
+        metavar="DIR",
+        help="also write one bundle per proxy under DIR, each holding only what that proxy's checks can "
+        "read, with DIR/index.json; only bundles whose bytes change are rewritten (docs/split.md)",
+    )
+    parser.add_argument(
+        "--split-by",
+        action="append",
+        choices=SPLIT_KINDS,
+        help="which proxies get a bundle, repeatable: service (every kuma.io/service), dataplane (every "
+        "Dataplane of --inventory); default: service, and dataplane with --inventory",
+    )
 
 
 def _signing_arguments(parser: argparse.ArgumentParser) -> None:
@@ -253,24 +280,49 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
             outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
             return
     try:
-        write_atomically(arguments.output, bundle.archive)
+        if arguments.output is not None:
+            write_atomically(arguments.output, bundle.archive)
     except OSError as exc:
         outcome.exit_status, outcome.failure = EXIT_USAGE, f"cannot write {arguments.output}: {exc.strerror or exc}"
         return
+    split_report = None
+    if arguments.split is not None:
+        kinds = arguments.split_by or ([SERVICE, DATAPLANE] if inventory is not None else [SERVICE])
+        signing = Signing(key, key_id) if key is not None else None
+        try:
+            split_report = write_split(arguments.split, split(result, inventory, kinds, signing))
+        except OSError as exc:
+            outcome.exit_status, outcome.failure = EXIT_USAGE, f"cannot write the split bundles: {exc}"
+            return
     meshes = bundle.manifest["metadata"]["meshes"]
     outcome.bundle = {
-        "path": str(arguments.output),
+        "path": None if arguments.output is None else str(arguments.output),
         "revision": bundle.revision,
         "meshes": meshes,
         "resources": dict(sorted(result.resource_counts.items())),
         "signed": key is not None,
         "policies": policy_table(result.model) if result.model is not None else [],
     }
+    written = f"wrote {arguments.output} (revision {bundle.revision[:19]}…)" if arguments.output else "built"
     outcome.summary = (
-        f"wrote {arguments.output} (revision {bundle.revision[:19]}…): "
-        f"{len(meshes)} mesh{'es' if len(meshes) != 1 else ''}, {_counts(result)}"
+        f"{written}: {len(meshes)} mesh{'es' if len(meshes) != 1 else ''}, {_counts(result)}"
         + (f"; signed with {key.algorithm}, key id {key_id}" if key is not None else "")
+        + _split_summary(outcome, split_report)
     )
+
+
+def _split_summary(outcome: Outcome, report: SplitReport | None) -> str:
+    if report is None:
+        return ""
+    assert outcome.bundle is not None
+    outcome.bundle["split"] = {
+        "directory": str(report.directory),
+        "bundles": len(report.entries),
+        "written": report.written,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+    }
+    return f"; {report.summary()}"
 
 
 def _counts(result: BuildResult) -> str:

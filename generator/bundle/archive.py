@@ -14,6 +14,14 @@ FIXED_MTIME = 0
 
 
 def build_archive(files: dict[str, bytes]) -> bytes:
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=FIXED_MTIME, compresslevel=9) as gz:
+        gz.write(build_tar(files))
+    return compressed.getvalue()
+
+
+def build_tar(files: dict[str, bytes]) -> bytes:
+    """The uncompressed tar stream: members sorted by name, then the end blocks and record padding."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for name in sorted(files):
@@ -24,7 +32,4 @@ def build_archive(files: dict[str, bytes]) -> bytes:
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(files[name]))
-    compressed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=FIXED_MTIME, compresslevel=9) as gz:
-        gz.write(raw.getvalue())
-    return compressed.getvalue()
+    return raw.getvalue()

@@ -1,0 +1,311 @@
+"""Bundles sized for one proxy (`gen-bundle --split`, docs/split.md): every split bundle decides as the
+whole-mesh bundle for its proxy's checks, in a real OPA; a one-policy change rewrites only the bundles
+it affects; the command line's exit statuses and messages."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.build import build, split
+from generator.bundle.archive import build_tar
+from generator.bundle.library import library_files
+from generator.bundle.segmented import SharedMembers, build_segmented_archive
+from generator.bundle.sign import load_verification_key
+from generator.bundle.verify import verify_archive
+from generator.model.inventory import Dataplane
+from generator.reading.inventory import read_inventory
+from generator.split.layout import segment
+from generator.split.proxies import DATAPLANE, KINDS, SERVICE
+from generator.split.write import write_split
+from tests.support.checks import inbound_check, outbound_check
+from tests.support.opa import OpaServer
+from tests.test_cli import ROOT, gen_bundle
+
+SCENARIO = ROOT / "tests" / "scenarios" / "split"
+POLICIES = SCENARIO / "mesh.yaml"
+INVENTORY = SCENARIO / "dataplanes.yaml"
+TRUST_DOMAIN = "spiffe://default.zone-1.mesh.local"
+NAMED_SERVICES = ["billing", "httpbin", "monitoring", "orders", "orders-metrics", "web"]
+# one query for every check: the dispatcher decides either direction
+BATCH = "decisions := [d | some c in input.cases; d := data.kuma.authz.decision with input as c]"
+
+CLIENTS: list[dict[str, Any]] = [
+    {"client": {"kuma.io/service": "web", "team": "shop", "version": "v1"}},
+    {"client": {"kuma.io/service": "orders", "team": "shop", "version": "v2"}},
+    {"client": {"kuma.io/service": "monitoring"}},
+    {"client": {"kuma.io/service": "stranger"}, "identity": "none"},
+    {"client": None, "spiffe_ids": [f"{TRUST_DOMAIN}/ns/shop/sa/orders"]},
+    {"client": None, "spiffe_ids": [f"{TRUST_DOMAIN}/ns/intruders/sa/mallory"]},
+    {"client": None, "spiffe_ids": [f"{TRUST_DOMAIN}/ns/elsewhere/sa/x"], "sni": "ledger.shop.svc"},
+]
+DESTINATIONS: list[dict[str, Any]] = [
+    {"host": "httpbin.org", "port": 443},
+    {"sni": "httpbin.org", "port": 443},
+    {"address": "203.0.113.20", "port": 443},
+    {"sni": "api.example.com", "port": 443},
+    {"host": "api.example.org", "port": 80},
+    {"host": "unknown.example.net", "port": 80},
+    {"address": "192.0.2.10", "port": 5432},
+    {"address": "192.0.2.99", "port": 443, "sni": "status.example.com"},
+    {"address": "198.51.100.1", "port": 443, "sni": "status.example.com"},
+    {"address": "198.51.100.2", "port": 443, "sni": "updates.example.net"},
+]
+# Dataplane facts a service proxy's check may carry: the service proxy knows none of them.
+OTHER_DATAPLANES: list[dict[str, Any] | None] = [
+    None,
+    {"labels": {"app": "ledger"}},
+    {"labels": {"app": "payments"}},
+    {"name": "payments-7d9", "namespace": "shop", "labels": {"app": "audit"}},
+]
+
+
+@dataclass
+class Built:
+    whole: Path
+    directory: Path
+    inventory: list[Dataplane]
+
+
+def build_split(policies: Path, directory: Path, inventory: list[Dataplane], kinds: tuple[str, ...] = KINDS) -> Path:
+    result = build([str(policies)], inventory=inventory)
+    assert result.bundle is not None, [str(d) for d in result.errors]
+    whole = directory.parent / "whole.tar.gz"
+    whole.write_bytes(result.bundle.archive)
+    write_split(directory, split(result, inventory, kinds))
+    return whole
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    folder = tmp_path_factory.mktemp("split")
+    inventory = read_inventory(str(INVENTORY))
+    whole = build_split(POLICIES, folder / "split", inventory)
+    return Built(whole, folder / "split", inventory)
+
+
+def index_of(directory: Path) -> dict[str, dict[str, Any]]:
+    entries = json.loads((directory / "index.json").read_text())["bundles"]
+    return {entry["file"]: entry for entry in entries}
+
+
+def proxy_checks(entry: dict[str, Any], inventory: list[Dataplane]) -> Iterator[dict[str, Any]]:
+    """Checks this proxy's sidecar can send: its inbounds as the inventory (or, for a service, anything
+    with that kuma.io/service) describes them, called by every client; its calls to every destination."""
+    locals_: list[tuple[dict[str, str], dict[str, Any] | None]] = []
+    if entry["kind"] == SERVICE:
+        service = entry["service"]
+        tag_sets = [{"kuma.io/service": service}]
+        tag_sets += [
+            dict(inbound.tags)
+            for dataplane in inventory
+            for inbound in dataplane.inbounds
+            if inbound.tags.get("kuma.io/service") == service
+        ]
+        locals_ = list(product(tag_sets, OTHER_DATAPLANES))
+    else:
+        (dataplane,) = [d for d in inventory if (d.name, d.namespace) == (entry["name"], entry.get("namespace", ""))]
+        facts = {"name": dataplane.name, "namespace": dataplane.namespace, "labels": dataplane.labels}
+        for inbound in dataplane.inbounds:
+            section = {"inbound": inbound.name} if inbound.name else {}
+            locals_ += [(dict(inbound.tags), {**facts, **section}), (dict(inbound.tags), None)]
+    for tags, dataplane_facts in locals_:
+        for client in CLIENTS:
+            yield inbound_check(tags, dataplane=dataplane_facts, **client)
+        for destination in DESTINATIONS:
+            yield outbound_check(tags, **destination)
+
+
+def decisions(bundle: Path, checks: list[dict[str, Any]]) -> list[Any]:
+    with OpaServer(bundle) as opa:
+        response = opa.session.post(f"{opa.url}/v1/query", json={"query": BATCH, "input": {"cases": checks}})
+        response.raise_for_status()
+        (row,) = response.json()["result"]
+        found: list[Any] = row["decisions"]
+        assert len(found) == len(checks)
+        return found
+
+
+def test_every_split_bundle_decides_as_the_whole_bundle_for_its_proxy(built: Built) -> None:
+    index = index_of(built.directory)
+    kinds = {entry["kind"] for entry in index.values()}
+    assert kinds == {SERVICE, DATAPLANE}
+    checks = {file: list(proxy_checks(entry, built.inventory)) for file, entry in index.items()}
+    everything = [check for file in sorted(checks) for check in checks[file]]
+    expected = iter(decisions(built.whole, everything))
+    reasons = set()
+    for file in sorted(checks):
+        wanted = [next(expected) for _ in checks[file]]
+        reasons.update(decision["dynamic_metadata"]["reason"] for decision in wanted)
+        assert decisions(built.directory / file, checks[file]) == wanted, file
+    # the scenario reaches every kind of outcome, so the comparison covers each part of the data
+    assert reasons >= {
+        "allowed-by-policy",
+        "denied-by-policy",
+        "no-matching-rule",
+        "no-policy",
+        "no-identity",
+        "external-service-allowed",
+        "external-service-denied",
+        "passthrough-allowed",
+        "passthrough-blocked",
+    }
+
+
+def test_a_proxy_bundle_leaves_out_what_cannot_reach_it(built: Built) -> None:
+    whole = data_of(built.whole)["meshes"]["default"]
+    web = data_of(built.directory / "default" / "dataplanes" / "web-1.tar.gz")["meshes"]["default"]
+    names = {row["name"] for row in web["policies"]}
+    assert {"orders-from-web", "payments-by-name", "ledger-rules", "ledger-closed"}.isdisjoint(names)
+    assert {"shop-default-deny", "web-egress", "shop-egress", "web-to-httpbin"} <= names
+    assert len(web["policies"]) < len(whole["policies"])
+    # every ExternalService stays, with its governing policy first in every table
+    assert web["outbound"]["external_services"] == [
+        {**service, "policy": 0} if "policy" in service else service
+        for service in whole["outbound"]["external_services"]
+    ]
+
+
+def data_of(bundle: Path) -> dict[str, Any]:
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile("kuma/compiled/data.json")
+        assert member is not None
+        loaded: dict[str, Any] = json.loads(member.read())
+        return loaded
+
+
+def test_a_one_policy_change_rewrites_only_the_bundles_it_affects(tmp_path: Path) -> None:
+    inventory = read_inventory(str(INVENTORY))
+    policies = tmp_path / "mesh.yaml"
+    shutil.copy(POLICIES, policies)
+    directory = tmp_path / "split"
+    build_split(policies, directory, inventory)
+    before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in directory.rglob("*.tar.gz")}
+    revisions = {file: entry["revision"] for file, entry in index_of(directory).items()}
+    text = policies.read_text()
+    changed = text.replace("name: web}\n      default: {action: Allow}", "name: web}\n      default: {action: Deny}")
+    assert changed != text
+    policies.write_text(changed)
+    build_split(policies, directory, inventory)
+
+    rewritten = {
+        str(path.relative_to(directory))
+        for path, (content, mtime) in before.items()
+        if path.read_bytes() != content or path.stat().st_mtime_ns != mtime
+    }
+    assert rewritten == {"default/services/orders.tar.gz", "default/dataplanes/orders-1.tar.gz"}
+    after = index_of(directory)
+    assert {file for file in revisions if after[file]["revision"] != revisions[file]} == rewritten
+
+
+def test_the_bundles_of_proxies_that_are_gone_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    policies = tmp_path / "mesh.yaml"
+    shutil.copy(POLICIES, policies)
+    directory = tmp_path / "split"
+    build_split(policies, directory, [], (SERVICE,))
+    foreign = directory / "default" / "services" / "hand-made.tar.gz"
+    foreign.write_bytes(b"not ours")
+    assert (directory / "default" / "services" / "monitoring.tar.gz").exists()
+    documents = policies.read_text().split("\n---\n")
+    policies.write_text("\n---\n".join(d for d in documents if "name: everyone-from-monitoring" not in d))
+    build_split(policies, directory, [], (SERVICE,))
+
+    assert not (directory / "default" / "services" / "monitoring.tar.gz").exists()
+    assert "default/services/monitoring.tar.gz" not in index_of(directory)
+    assert foreign.read_bytes() == b"not ours"
+
+
+def test_a_split_archive_is_the_ordinary_tar_stream_in_one_gzip_member() -> None:
+    library = library_files()
+    files = {"kuma/compiled/data.json": b'{"format":2}', ".manifest": b"{}", **library}
+    archive = build_segmented_archive(files, SharedMembers.of(library))
+    assert gzip.decompress(archive) == build_tar(files)
+    assert archive[:2] == b"\x1f\x8b"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as opened:
+        assert sorted(opened.getnames()) == sorted(files)
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [
+        ("payments", "payments"),
+        ("web_shop_svc_80", "web_shop_svc_80"),
+        ("a/b c", "a~2Fb~20c"),
+        ("..", "~2E."),
+        ("", "~"),
+    ],
+)
+def test_names_become_one_safe_path_segment(name: str, escaped: str) -> None:
+    assert segment(name) == escaped
+
+
+def test_a_very_long_name_is_cut_and_keeps_a_digest() -> None:
+    assert len(segment("s" * 300)) == 200
+    assert segment("s" * 300) != segment("s" * 301)
+
+
+def test_split_alone_writes_no_whole_bundle_and_reports_the_split(tmp_path: Path) -> None:
+    result = gen_bundle(str(POLICIES), "--split", str(tmp_path / "split"), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "bundles").exists()
+    report = json.loads(result.stdout)["bundle"]
+    assert report["path"] is None
+    # without an inventory, the services the policies name
+    assert sorted(entry["service"] for entry in index_of(tmp_path / "split").values()) == NAMED_SERVICES
+    assert report["split"]["bundles"] == len(NAMED_SERVICES)
+    assert report["split"]["written"]
+    assert not report["split"]["removed"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--split-by", "service"], "--split-by goes with --split"),
+        (["--split", "S", "--split-by", "dataplane"], "--split-by dataplane needs --inventory"),
+    ],
+)
+def test_split_options_that_do_not_go_together_are_usage_errors(
+    arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    result = gen_bundle(str(POLICIES), *arguments, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_invalid_input_writes_no_split_bundle(tmp_path: Path) -> None:
+    invalid = ROOT / "tests" / "scenarios" / "invalid" / "mtp-spec.yaml"
+    result = gen_bundle(str(invalid), "--split", str(tmp_path / "split"))
+    assert result.returncode == 1
+    assert not (tmp_path / "split").exists()
+
+
+def test_an_unwritable_split_folder_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "split").write_text("a file, not a folder")
+    result = gen_bundle(str(POLICIES), "--split", str(tmp_path / "split"), "-o", str(tmp_path / "b.tar.gz"))
+    assert result.returncode == 2
+    assert "cannot write the split bundles" in result.stderr
+
+
+def test_every_split_bundle_is_signed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"a shared secret for the split bundles")
+    arguments = ["--split", str(tmp_path / "split"), "--signing-key", str(secret), "--signing-alg", "HS256"]
+    result = gen_bundle(str(POLICIES), *arguments, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    key = load_verification_key(secret, "HS256")
+    bundles = sorted((tmp_path / "split").rglob("*.tar.gz"))
+    assert len(bundles) == len(NAMED_SERVICES)
+    for bundle in bundles:
+        verified = verify_archive(bundle.read_bytes(), key)
+        assert verified.ok, (bundle, verified.problems)
