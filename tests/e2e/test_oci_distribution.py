@@ -115,6 +115,12 @@ services:
     return config + "status: {console: true}\n"
 
 
+def basic_credentials() -> str:
+    """OPA's credentials for the test user. For a `type: oci` service OPA base64-encodes
+    credentials.bearer's token itself (plugins/rest/auth.go): with scheme Basic it is user:password."""
+    return f'    credentials:\n      bearer: {{scheme: Basic, token: "{USER}:{PASSWORD}"}}\n'
+
+
 def configured_opa(folder: Path, config: str) -> ConfiguredOpa:
     path = folder / "opa.yaml"
     path.write_text(config)
@@ -268,10 +274,7 @@ def test_opa_downloads_from_a_registry_that_asks_for_credentials(
     monkeypatch.setenv("GEN_BUNDLE_REGISTRY_PASSWORD", PASSWORD)
     reference = parse_reference(f"oci://{private_registry.host}/mesh/kuma:v1")
     push(bundles["a"].archive, reference, find_credentials(reference.registry), plain_http=True)
-    # For a `type: oci` service OPA base64-encodes credentials.bearer's token itself (plugins/rest/auth.go):
-    # with scheme Basic, the token is the plain user:password (docs/distribution.md).
-    credentials = f'    credentials:\n      bearer: {{scheme: Basic, token: "{USER}:{PASSWORD}"}}\n'
-    with configured_opa(tmp_path, opa_config(private_registry, "mesh/kuma:v1", extra=credentials)) as opa:
+    with configured_opa(tmp_path, opa_config(private_registry, "mesh/kuma:v1", extra=basic_credentials())) as opa:
         assert opa.bundle_status()["active_revision"] == bundles["a"].revision
 
 
@@ -308,9 +311,11 @@ def test_a_push_and_opa_go_through_a_registry_token_exchange(
         assert push_status(bundles, target.replace(":v1", ":v2"), capsys)[0] == 0
         assert tokens.granted[-1] == ("refresh-token", ["pull,push"])
 
-        # OPA (ORAS's auth client) does the same exchange; anonymous here, as for a public repository
-        with configured_opa(tmp_path, opa_config(registry, "mesh/kuma:v2")) as opa:
+        # OPA does the same exchange (ORAS's auth client), presenting credentials.bearer to the token service
+        before = len(tokens.granted)
+        with configured_opa(tmp_path, opa_config(registry, "mesh/kuma:v2", extra=basic_credentials())) as opa:
             assert opa.bundle_status()["active_revision"] == bundles["a"].revision
+        assert (USER, ["pull"]) in tokens.granted[before:]
 
 
 # --- what a push refuses -------------------------------------------------------------------------------
