@@ -28,8 +28,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
+from generator.bundle import DATA_PATH
 from tests.reference_model import decide, disagreements
 from tests.support import kuma_yaml
+from tests.support.data_schema import assert_follows_data_schema
 from tests.support.decisions import check_input
 from tests.support.opa import OpaServer
 from tests.trust.strategies import Check, Resource, checks, policy_sets
@@ -79,6 +81,7 @@ def disagreements_with_opa(resources: list[Resource], requests: list[Check]) -> 
         assert result.bundle is not None, (
             "the strategy drew invalid input:\n" + "\n".join(str(d) for d in result.errors) + f"\n---\n{text}"
         )
+        assert_follows_data_schema(json.loads(result.bundle.files[DATA_PATH]), f"the data built from\n{text}")
         bundle = Path(folder) / "bundle.tar.gz"
         bundle.write_bytes(result.bundle.archive)
         STATS["policy_sets"] += 1
