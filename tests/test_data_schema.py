@@ -3,9 +3,10 @@ what the compiler writes and what the Rego unit tests hand the library are both 
 so neither side can drift from the other unnoticed.
 
 Compiler side: every bundle a test builds through tests/support/bundles.py is checked there (each
-scenario of tests/scenarios/inbound and outbound, in each form and Kuma version); here, the policy
-sets the other verbs' tests build, the examples, and a synthetic mesh. Rego side: every
-`with data.kuma.compiled as ...` of rego/kuma/authz/**/*_test.rego, as a real `opa test` evaluates it.
+scenario of tests/scenarios/inbound and outbound, in each form and Kuma version), and so is each
+random policy set of tests/trust/test_differential.py; here, the policy sets the other verbs' tests
+build, the examples, and a synthetic mesh. Rego side: every `with data.kuma.compiled as ...` of
+rego/kuma/authz/**/*_test.rego, as a real `opa test` evaluates it.
 """
 
 from __future__ import annotations
