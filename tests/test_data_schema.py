@@ -32,24 +32,22 @@ from tests.support.tools import tool
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
-# The policy sets that tests build without tests/support/bundles.py (through the verbs).
-POLICY_SETS = [
-    "diff/from-to-rules/old",
-    "diff/from-to-rules/new",
-    "diff/meshservice-vs-meshsubset/old",
-    "diff/meshservice-vs-meshsubset/new",
-    "diff/tp-to-mtp/old",
-    "diff/tp-to-mtp/new",
-    "diff/zones/old.yaml",
-    "diff/zones/new.yaml",
-    "diff/seeded/base.yaml",
-    "diff/versions.yaml",
-    "explain/from-precedence.yaml",
-    "explain/outbound.yaml",
-    "explain/rules-drop-from.yaml",
-    "inventory/rules-migration.yaml",
-    "matrix/shop.yaml",
-]
+# Scenario files that tests build through tests/support/bundles.py (checked there), or that are not
+# policies: the checks' invalid inputs, questions, inventories, the seeded diff's changes.
+CHECKED_ELSEWHERE = ("inbound", "outbound", "invalid")
+NOT_POLICIES = ("*.questions.yaml", "dataplanes*.yaml", "diff/seeded/changes.yaml")
+
+
+def policy_sets() -> list[str]:
+    """Every policy set of tests/scenarios that tests build without tests/support/bundles.py."""
+    return [
+        path.relative_to(SCENARIOS).as_posix()
+        for path in sorted(SCENARIOS.rglob("*.yaml"))
+        if path.relative_to(SCENARIOS).parts[0] not in CHECKED_ELSEWHERE
+        and not any(path.match(pattern) for pattern in NOT_POLICIES)
+    ]
+
+
 SYNTHETIC_SIZE = 300  # enough services for every kind the generator writes (rules[], TrafficPermission...)
 
 Json = dict[str, Any]
@@ -73,7 +71,7 @@ def test_the_schema_is_a_draft_2020_12_schema_that_draft_7_reads_alike() -> None
     assert data_schema()["properties"]["format"] == {"const": DATA_FORMAT}, "bump the schema with the format"
 
 
-@pytest.mark.parametrize("policy_set", POLICY_SETS)
+@pytest.mark.parametrize("policy_set", policy_sets())
 def test_the_data_of_each_scenario_policy_set_follows_the_schema(policy_set: str) -> None:
     assert_follows_data_schema(compiled([SCENARIOS / policy_set]), policy_set)
 
