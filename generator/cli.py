@@ -27,7 +27,8 @@ from pathlib import Path
 
 from generator import __version__
 from generator.build import BuildResult, UnsupportedKumaVersion, build, check, policy_table, split
-from generator.bundle import sign_bundle
+from generator.bundle import oci, sign_bundle
+from generator.bundle.oci_credentials import find_credentials
 from generator.bundle.sign import ALGORITHMS, DEFAULT_KEY_ID, Key, SigningError, load_signing_key, load_verification_key
 from generator.bundle.verify import verify_archive
 from generator.bundle.write import write_atomically
@@ -76,8 +77,14 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.add_argument(
             "-o",
             "--output",
-            type=Path,
-            help=f"where to write the bundle (default: {DEFAULT_OUTPUT}, or none with --split alone)",
+            type=_output,
+            help=f"where to write the bundle (default: {DEFAULT_OUTPUT}, or none with --split alone); "
+            "oci://HOST[:PORT]/REPOSITORY[:TAG] pushes it to an OCI registry instead (docs/distribution.md)",
+        )
+        parser.add_argument(
+            "--plain-http",
+            action="store_true",
+            help="with -o oci://…: speak plain HTTP to the registry (default HTTPS)",
         )
         _split_arguments(parser)
     parser.add_argument(
@@ -140,6 +147,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
             parser.error("--signing-key and --verify do not go together")
     elif not arguments.paths:
         parser.error("the following arguments are required: PATH")
+    elif verb == "build" and arguments.plain_http and not isinstance(arguments.output, oci.Reference):
+        parser.error("--plain-http goes with -o oci://…")
     elif verb == "build" and arguments.split_by and arguments.split is None:
         parser.error("--split-by goes with --split")
     elif verb == "build" and "dataplane" in (arguments.split_by or ()) and arguments.inventory is None:
@@ -149,6 +158,15 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     elif verb == "build" and arguments.signing_key is None and (arguments.signing_alg or arguments.key_id is not None):
         parser.error("--signing-alg and --key-id go with --signing-key or --verify")
     return arguments
+
+
+def _output(value: str) -> Path | oci.Reference:
+    if not oci.is_oci(value):
+        return Path(value)
+    try:
+        return oci.parse_reference(value)
+    except oci.OciError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _kuma_version(value: str) -> str:
@@ -280,8 +298,14 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
             outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
             return
     try:
-        if arguments.output is not None:
+        if isinstance(arguments.output, oci.Reference):
+            credentials = find_credentials(arguments.output.registry)
+            oci.push(bundle.archive, arguments.output, credentials, plain_http=arguments.plain_http)
+        elif arguments.output is not None:
             write_atomically(arguments.output, bundle.archive)
+    except oci.OciError as exc:
+        outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
+        return
     except OSError as exc:
         outcome.exit_status, outcome.failure = EXIT_USAGE, f"cannot write {arguments.output}: {exc.strerror or exc}"
         return
@@ -303,7 +327,8 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
         "signed": key is not None,
         "policies": policy_table(result.model) if result.model is not None else [],
     }
-    written = f"wrote {arguments.output} (revision {bundle.revision[:19]}…)" if arguments.output else "built"
+    done = "pushed" if isinstance(arguments.output, oci.Reference) else "wrote"
+    written = f"{done} {arguments.output} (revision {bundle.revision[:19]}…)" if arguments.output else "built"
     outcome.summary = (
         f"{written}: {len(meshes)} mesh{'es' if len(meshes) != 1 else ''}, {_counts(result)}"
         + (f"; signed with {key.algorithm}, key id {key_id}" if key is not None else "")

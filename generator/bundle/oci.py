@@ -54,7 +54,7 @@ class Reference:
     tag: str
 
     def __str__(self) -> str:
-        return f"{self.registry}/{self.repository}:{self.tag}"
+        return f"oci://{self.registry}/{self.repository}:{self.tag}"
 
 
 @dataclass(frozen=True)

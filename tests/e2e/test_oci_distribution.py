@@ -19,7 +19,7 @@ import requests
 
 from generator.build import build
 from generator.bundle import Bundle, sign_bundle
-from generator.bundle.oci import parse_reference, push
+from generator.bundle.oci import MANIFEST_MEDIA_TYPE, parse_reference, push
 from generator.bundle.oci_credentials import find_credentials
 from generator.bundle.sign import load_signing_key
 from generator.cli import main
@@ -133,7 +133,7 @@ def test_opa_downloads_a_pushed_bundle_and_follows_a_new_push_to_the_same_tag(
     a, b = bundles["a"], bundles["b"]
     result = gen_bundle_push(bundle_file(bundles, "a"), f"oci://{registry.host}/mesh/kuma:live", "--plain-http")
     assert result.returncode == 0, result.stderr
-    assert f"to {registry.host}/mesh/kuma:live" in result.stdout
+    assert f"to oci://{registry.host}/mesh/kuma:live: manifest sha256:" in result.stdout
     assert registry.tags("mesh/kuma") == ["live"]
 
     with configured_opa(tmp_path, opa_config(registry, "mesh/kuma:live")) as opa:
@@ -157,6 +157,22 @@ def test_the_same_bundle_pushed_twice_is_the_same_manifest(registry: Registry, b
     assert first == again  # so a re-push of an unchanged policy set gives OPA nothing new to load
     assert pushed(bundles["b"], registry, "mesh/kuma:one") != first
     assert sorted(registry.tags("mesh/kuma")) == ["one", "two"]
+
+
+def test_a_build_pushes_with_an_oci_output(
+    registry: Registry, bundles: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = f"oci://{registry.host}/mesh/kuma:built"
+    assert main([str(SCENARIOS / "orders-only.yaml"), "-o", target, "--plain-http"]) == 0
+    assert f"pushed {target} (revision {bundles['a'].revision[:19]}" in capsys.readouterr().out
+    accept = {"Accept": MANIFEST_MEDIA_TYPE}  # as OPA asks; without it the registry answers 404 for an OCI manifest
+    head = requests.head(f"{registry.url}/v2/mesh/kuma/manifests/built", headers=accept, timeout=5)
+    assert head.headers["Docker-Content-Digest"] == pushed(bundles["a"], registry, "mesh/kuma:file")
+
+    with pytest.raises(SystemExit) as usage:
+        main([str(SCENARIOS / "orders-only.yaml"), "-o", "bundle.tar.gz", "--plain-http"])
+    assert usage.value.code == 2
+    assert "--plain-http goes with -o oci://" in capsys.readouterr().err
 
 
 def test_a_verifying_opa_activates_a_signed_push_and_refuses_a_wrongly_signed_one(
