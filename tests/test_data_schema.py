@@ -124,6 +124,14 @@ DRIFTS: dict[str, tuple[Callable[[Json], object], str]] = {
     "an action out of the enum": (lambda d: first_entry(d).update(action="allow"), "'allow' is not one of"),
     "an mTLS mode out of the enum": (lambda d: first_mesh(d).update(mtls="STRICT"), "'STRICT' is not one of"),
     "another format": (lambda d: d.update(format=DATA_FORMAT + 1), "was expected"),
+    "a slot keyed by `*`": (
+        lambda d: first_mesh(d)["selection"]["from_policies"]["by_pair"].update(app={"*": [{"inbound": {}}]}),
+        "'*' should not be valid under {'const': '*'}",
+    ),
+    "a `*` left in a TrafficPermission source": (
+        lambda d: first_mesh(d)["inbound"]["traffic_permissions"]["sources"].update({"0": [{"env": "*"}]}),
+        "'*' should not be valid under {'const': '*'}",
+    ),
     "no semantics": (lambda d: d.pop("semantics"), "'semantics' is a required property"),
 }
 
