@@ -82,7 +82,7 @@ def test_the_data_of_the_examples_follows_the_schema() -> None:
 
 def test_the_data_of_a_synthetic_mesh_follows_the_schema(tmp_path: Path) -> None:
     mesh = generate(SYNTHETIC_SIZE)
-    assert mesh.identity_services, "rules[] and MeshIdentity"
+    assert mesh.identity_services, "rules[]"
     assert mesh.legacy_with_tp, "TrafficPermission"
     assert mesh.external_services, "ExternalService"
     assert mesh.passthrough_services, "MeshPassthrough"
