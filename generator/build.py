@@ -23,8 +23,8 @@ from generator.model.inventory import Dataplane
 from generator.questions.dropped import dropped_from_policies
 from generator.reading.files import decode_file, discover
 from generator.split.distribute import split_data
-from generator.split.proxies import Proxy, proxies_of
-from generator.split.write import Signing, SplitBundler
+from generator.split.proxies import proxies_of
+from generator.split.write import ProxyBundle, Signing, SplitBundler
 
 
 @dataclass
@@ -109,14 +109,14 @@ def build(
 
 def split(
     result: BuildResult, inventory: list[Dataplane] | None, kinds: Iterable[str], signing: Signing | None = None
-) -> Iterator[tuple[Proxy, Bundle]]:
+) -> Iterator[ProxyBundle]:
     """The built data cut into one bundle per proxy (docs/split.md): services, and with an inventory
     its Dataplanes, as `kinds` asks."""
     assert result.data is not None
     assert result.bundle is not None
     bundler = SplitBundler(result.bundle.manifest["metadata"], signing)
-    for proxy, data in split_data(result.data, proxies_of(result.data, inventory, kinds)):
-        yield proxy, bundler.bundle(proxy, data)
+    for document in split_data(result.data, proxies_of(result.data, inventory, kinds)):
+        yield bundler.bundle(document)
 
 
 DROPPED_FROM = Rule("CMB006", "from[] policy that rules or a MeshIdentity override")

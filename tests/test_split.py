@@ -9,7 +9,8 @@ import io
 import json
 import shutil
 import tarfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
@@ -18,17 +19,20 @@ from typing import Any
 import pytest
 
 from generator.build import build, split
-from generator.bundle.archive import build_tar
+from generator.bundle import DATA_PATH
 from generator.bundle.library import library_files
-from generator.bundle.segmented import SharedMembers, build_segmented_archive
+from generator.bundle.manifest import canonical_json
+from generator.bundle.segmented import Part, Shared, SharedMembers, build_segmented_archive, joined, tar_of
 from generator.bundle.sign import load_verification_key
 from generator.bundle.verify import verify_archive
 from generator.model.inventory import Dataplane
 from generator.reading.inventory import read_inventory
+from generator.split.distribute import split_data
 from generator.split.layout import segment
-from generator.split.proxies import DATAPLANE, KINDS, SERVICE
-from generator.split.write import write_split
+from generator.split.proxies import DATAPLANE, KINDS, SERVICE, proxies_of
+from generator.split.write import SplitBundler, write_split
 from tests.support.checks import inbound_check, outbound_check
+from tests.support.data_schema import assert_follows_data_schema
 from tests.support.opa import OpaServer
 from tests.test_cli import ROOT, gen_bundle
 
@@ -162,6 +166,11 @@ def test_every_split_bundle_decides_as_the_whole_bundle_for_its_proxy(built: Bui
     }
 
 
+def test_every_split_data_document_follows_the_data_schema(built: Built) -> None:
+    for file in index_of(built.directory):
+        assert_follows_data_schema(data_of(built.directory / file), file)
+
+
 def test_a_proxy_bundle_leaves_out_what_cannot_reach_it(built: Built) -> None:
     whole = data_of(built.whole)["meshes"]["default"]
     web = data_of(built.directory / "default" / "dataplanes" / "web-1.tar.gz")["meshes"]["default"]
@@ -227,12 +236,24 @@ def test_the_bundles_of_proxies_that_are_gone_are_removed_and_nothing_else(tmp_p
 
 def test_a_split_archive_is_the_ordinary_tar_stream_in_one_gzip_member() -> None:
     library = library_files()
-    files = {"kuma/compiled/data.json": b'{"format":2}', ".manifest": b"{}", **library}
+    data = [b'{"format":2,"meshes":', Shared.of(b'{"default":{}}'), b"}"]
+    files: dict[str, Sequence[Part]] = {DATA_PATH: data, ".manifest": [b"{}"]}
+    files.update({name: [content] for name, content in library.items()})
     archive = build_segmented_archive(files, SharedMembers.of(library))
-    assert gzip.decompress(archive) == build_tar(files)
-    assert archive[:2] == b"\x1f\x8b"
+    assert gzip.decompress(archive) == tar_of(files)
+    assert zlib.decompressobj(wbits=31).decompress(archive) == tar_of(files)  # one gzip member
     with tarfile.open(fileobj=io.BytesIO(archive)) as opened:
         assert sorted(opened.getnames()) == sorted(files)
+
+
+def test_split_data_is_encoded_as_the_canonical_json_of_the_document(built: Built) -> None:
+    result = build([str(POLICIES)], inventory=built.inventory)
+    assert result.data is not None
+    bundler = SplitBundler({})
+    for document in split_data(result.data, proxies_of(result.data, built.inventory, KINDS)):
+        parts = bundler.encode(document)
+        assert any(isinstance(part, Shared) for part in parts)
+        assert joined(parts) == canonical_json(document.data)
 
 
 @pytest.mark.parametrize(

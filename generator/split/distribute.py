@@ -122,6 +122,39 @@ class Reach:
         return min(lists, key=len) if lists else self.dataplanes
 
 
+@dataclass(frozen=True)
+class MeshShared:
+    """What every proxy's document of one mesh holds unchanged, as the very same objects: the first
+    rows of `policies` (the ExternalServices' TrafficPermissions) and the ExternalService part of
+    `outbound` (`by_address`, `by_host`, `external_services`)."""
+
+    rows: list[Json]
+    outbound: Json
+    first: list[int]  # the rows' numbers in the whole mesh's table
+
+    @property
+    def renumber(self) -> dict[int, int]:
+        return {old: new for new, old in enumerate(self.first)}
+
+    @classmethod
+    def of(cls, mesh: Json) -> MeshShared:
+        first = external_service_policies(mesh)
+        renumber = {old: new for new, old in enumerate(first)}
+        services = [
+            {**service, "policy": renumber[service["policy"]]} if "policy" in service else service
+            for service in mesh["outbound"]["external_services"]
+        ]
+        outbound = {key: mesh["outbound"][key] for key in ("by_address", "by_host")}
+        return cls([mesh["policies"][old] for old in first], {**outbound, "external_services": services}, first)
+
+
+@dataclass(frozen=True)
+class SplitDocument:
+    proxy: Proxy
+    data: Json
+    shared: MeshShared
+
+
 class Distribution:
     """The records of one mesh handed out to its proxies."""
 
@@ -130,6 +163,7 @@ class Distribution:
         self.reach = Reach(proxies)
         self.own = [Collected() for _ in proxies]
         self.shared = Collected()
+        self.mesh_shared = MeshShared.of(mesh)
         self.seq = 0
         self._distribute()
 
@@ -199,19 +233,24 @@ class Distribution:
         """The mesh document of proxy `number`."""
         proxy = self.reach.proxies[number]
         shared = self.shared if proxy.kind == SERVICE else Collected()
-        return MeshBuilder(self.mesh, self.own[number], shared).build()
+        return MeshBuilder(self.mesh, self.own[number], shared, self.mesh_shared).build()
 
 
 class MeshBuilder:
     """One proxy's records → its mesh document, with the policies table compacted."""
 
-    def __init__(self, mesh: Json, own: Collected, shared: Collected) -> None:
+    def __init__(self, mesh: Json, own: Collected, shared: Collected, mesh_shared: MeshShared) -> None:
         self.mesh = mesh
-        paths = own.records.keys() | shared.records.keys()
-        self.records = {
-            path: [record for _, record in heapq.merge(own.records.get(path, []), shared.records.get(path, []))]
-            for path in paths
-        }
+        self.mesh_shared = mesh_shared
+        self.records = {path: [record for _, record in records] for path, records in own.records.items()}
+        for path, records in shared.records.items():
+            mine = own.records.get(path)
+            merged = heapq.merge(mine, records) if mine else records
+            self.records[path] = [record for _, record in merged]
+        self.groups: dict[Path, list[Path]] = {}
+        for path in self.records:
+            self.groups.setdefault(path[:2] if path[0] == "selection" else path[:1], []).append(path)
+        self.rest: list[int] = []
         self.renumber = self._renumbering()
 
     def _renumbering(self) -> dict[int, int]:
@@ -223,9 +262,13 @@ class MeshBuilder:
                 used.add(int(path[2]))
             else:
                 used.update(record["policy"] for record in records if "policy" in record)
-        first = external_service_policies(self.mesh)
-        rest = sorted(used.difference(first))
-        return {old: new for new, old in enumerate([*first, *rest])}
+        first = self.mesh_shared.first
+        self.rest = sorted(used.difference(first))
+        return {old: new for new, old in enumerate(self.rest, start=len(first))} | self.mesh_shared.renumber
+
+    def _old(self, new: int) -> int:
+        first = self.mesh_shared.first
+        return first[new] if new < len(first) else self.rest[new - len(first)]
 
     def _remapped(self, record: Json) -> Json:
         if "policy" not in record:
@@ -235,13 +278,8 @@ class MeshBuilder:
     def _index(self, template: Mapping[str, Any], prefix: Path, leaf: Any = list) -> Json:
         """A selection index shaped as `template` holding the records under `prefix` + slot key."""
         index: Json = {name: ({} if name != "any" else leaf()) for name in template}
-        for path, records in self.records.items():
-            if path[: len(prefix)] != prefix:
-                continue
-            key = path[len(prefix)]
-            if len(path) > len(prefix) + 1:
-                continue
-            _slot(index, key, list).extend(self._remapped(record) for record in records)
+        for path in self.groups.get(prefix, ()):
+            _slot(index, path[len(prefix)], list).extend(self._remapped(record) for record in self.records[path])
         return index
 
     def build(self) -> Json:
@@ -251,12 +289,14 @@ class MeshBuilder:
         permissions = self._index(mesh["inbound"]["traffic_permissions"]["select"], ("permissions",))
         kept_permissions = sorted({record["policy"] for record in _records_of(permissions)})
         sources = mesh["inbound"]["traffic_permissions"]["sources"]
-        inverse = {new: old for old, new in self.renumber.items()}
         return {
             **{
                 key: value for key, value in mesh.items() if key not in ("policies", "selection", "inbound", "outbound")
             },
-            "policies": [mesh["policies"][old] for old in sorted(self.renumber, key=self.renumber.__getitem__)],
+            "policies": [
+                *self.mesh_shared.rows,
+                *(mesh["policies"][old] for old in self.rest),
+            ],
             "selection": {name: selection[name] for name in mesh["selection"]},
             "inbound": {
                 **mesh["inbound"],
@@ -268,12 +308,12 @@ class MeshBuilder:
                 "traffic_permissions": {
                     **mesh["inbound"]["traffic_permissions"],
                     "select": permissions,
-                    "sources": {str(new): sources[str(inverse[new])] for new in kept_permissions},
+                    "sources": {str(new): sources[str(self._old(new))] for new in kept_permissions},
                 },
             },
             "outbound": {
                 **mesh["outbound"],
-                "external_services": [self._remapped(service) for service in mesh["outbound"]["external_services"]],
+                **self.mesh_shared.outbound,
                 "mesh_passthrough": self._passthrough(),
             },
         }
@@ -282,16 +322,16 @@ class MeshBuilder:
         template = self.mesh["selection"]["from"]
         index: Json = {name: {} for name in template if name != "any"}
         index["any"] = {"any": [], "by_pair": {}}
-        for path, records in self.records.items():
-            if path[0] != "from":
-                continue
+        for path in self.groups.get(("from",), ()):
+            records = self.records[path]
             inner = _slot(index, path[1], lambda: {"any": [], "by_pair": {}})
             _slot(inner, path[2], list).extend(self._remapped(record) for record in records)
         return index
 
     def _rules(self) -> Json:
         found: dict[str, dict[str, list[Json]]] = {"exact": {}, "prefix": {}, "sni": {}}
-        for path, records in self.records.items():
+        for path in self.groups.get(("rules",), ()):
+            records = self.records[path]
             if path[0] == "rules":
                 found[path[1]][path[2]] = [self._remapped(record) for record in records]
         return {
@@ -307,7 +347,9 @@ class MeshBuilder:
         names: dict[str, dict[str, list[Json]]] = {"domains": {}, "wildcards": {}}
         selectors: Json = {}
         ports: dict[str, list[int]] = {}
-        for path, records in self.records.items():
+        heads = ("prefixes", "domains", "wildcards", "passthrough", "layer7")
+        for path in (path for head in heads for path in self.groups.get((head,), ())):
+            records = self.records[path]
             if path[0] == "prefixes":
                 _, family, length, bits = path
                 prefixes[family].setdefault(length, {})[bits] = [self._remapped(r) for r in records]
@@ -347,9 +389,9 @@ def _records_of(index: Json) -> Iterator[Json]:
         yield from bucket
 
 
-def split_data(data: Json, proxies: list[Proxy]) -> Iterator[tuple[Proxy, Json]]:
-    """(proxy, its data document) for every proxy, mesh by mesh; each document has the whole one's
-    `format` and `semantics` and only its own mesh."""
+def split_data(data: Json, proxies: list[Proxy]) -> Iterator[SplitDocument]:
+    """Every proxy's data document, mesh by mesh; each has the whole one's `format` and `semantics` and
+    only its own mesh."""
     by_mesh: dict[str, list[Proxy]] = {}
     for proxy in proxies:
         by_mesh.setdefault(proxy.mesh, []).append(proxy)
@@ -357,4 +399,5 @@ def split_data(data: Json, proxies: list[Proxy]) -> Iterator[tuple[Proxy, Json]]
     for mesh, members in by_mesh.items():
         distribution = Distribution(data["meshes"][mesh], members)
         for number, proxy in enumerate(members):
-            yield proxy, {**head, "meshes": {mesh: distribution.document(number)}}
+            document = {**head, "meshes": {mesh: distribution.document(number)}}
+            yield SplitDocument(proxy, document, distribution.mesh_shared)
