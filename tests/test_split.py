@@ -147,7 +147,7 @@ def test_every_split_bundle_decides_as_the_whole_bundle_for_its_proxy(built: Bui
     checks = {file: list(proxy_checks(entry, built.inventory)) for file, entry in index.items()}
     everything = [check for file in sorted(checks) for check in checks[file]]
     expected = iter(decisions(built.whole, everything))
-    reasons = set()
+    reasons: set[str] = set()
     for file in sorted(checks):
         wanted = [next(expected) for _ in checks[file]]
         reasons.update(decision["dynamic_metadata"]["reason"] for decision in wanted)
@@ -236,7 +236,7 @@ def test_the_bundles_of_proxies_that_are_gone_are_removed_and_nothing_else(tmp_p
 
 def test_a_split_archive_is_the_ordinary_tar_stream_in_one_gzip_member() -> None:
     library = library_files()
-    data = [b'{"format":2,"meshes":', Shared.of(b'{"default":{}}'), b"}"]
+    data: list[Part] = [b'{"format":2,"meshes":', Shared.of(b'{"default":{}}'), b"}"]
     files: dict[str, Sequence[Part]] = {DATA_PATH: data, ".manifest": [b"{}"]}
     files.update({name: [content] for name, content in library.items()})
     archive = build_segmented_archive(files, SharedMembers.of(library))
