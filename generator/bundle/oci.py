@@ -38,6 +38,7 @@ DEFAULT_TAG = "latest"
 TIMEOUT_SECONDS = 60.0
 # The distribution spec's grammar for a repository name and a tag.
 REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*")
+NAME_MAX = 255  # host and repository together (distribution's reference.NameTotalLengthMax)
 TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 REGISTRY = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 CHALLENGE_PARAMETER = re.compile(r'([A-Za-z_]+)="([^"]*)"')
@@ -75,6 +76,7 @@ class Pushed:
     manifest_digest: str
     layer_digest: str  # what OPA reports as the bundle's ETag (without `sha256:`)
     size: int
+    changed: bool = True  # False: the tag already named this manifest, nothing was uploaded
 
 
 def is_oci(target: str) -> bool:
@@ -99,6 +101,8 @@ def parse_reference(target: str) -> Reference:
             f"{target}: {repository!r} is not a repository name (lower-case letters, digits, "
             "separators . _ __ - inside components, components joined by /)"
         )
+    if len(f"{registry}/{repository}") > NAME_MAX:
+        raise OciError(f"{target}: the name is longer than {NAME_MAX} characters, which registries refuse")
     if not TAG.fullmatch(tag):
         raise OciError(f"{target}: {tag!r} is not a tag (letters, digits, _ . -; at most 128; not first . or -)")
     return Reference(registry, repository, tag)
@@ -134,11 +138,14 @@ def push(
     plain_http: bool = False,
     timeout: float = TIMEOUT_SECONDS,
 ) -> Pushed:
-    """Upload `archive` as the one layer of an image tagged `reference`; OciError if the registry refuses."""
+    """Upload `archive` as the one layer of an image tagged `reference`; OciError if the registry refuses.
+    A tag that already names this very manifest is left as it is (`Pushed.changed` is False)."""
+    manifest = bundle_manifest(archive)
     with Registry(reference, credentials, plain_http=plain_http, timeout=timeout) as registry:
+        if registry.tagged_digest() == digest_of(manifest):
+            return Pushed(reference, digest_of(manifest), digest_of(archive), len(archive), changed=False)
         registry.upload_blob(EMPTY_CONFIG)
         registry.upload_blob(archive)
-        manifest = bundle_manifest(archive)
         registry.put_manifest(manifest)
     return Pushed(reference, digest_of(manifest), digest_of(archive), len(archive))
 
@@ -164,6 +171,11 @@ class Registry:
 
     def __exit__(self, *_: object) -> None:
         self.session.close()
+
+    def tagged_digest(self) -> str | None:
+        """The digest of the manifest the tag names now (as OPA resolves it: HEAD), or None."""
+        response = self.send("HEAD", f"manifests/{self.reference.tag}", headers={"Accept": MANIFEST_MEDIA_TYPE})
+        return response.headers.get("Docker-Content-Digest") if response.status_code == 200 else None
 
     def upload_blob(self, content: bytes) -> None:
         digest = digest_of(content)

@@ -175,6 +175,33 @@ def test_a_build_pushes_with_an_oci_output(
     assert "--plain-http goes with -o oci://" in capsys.readouterr().err
 
 
+def test_a_split_folder_pushes_each_bundle_to_its_own_repository(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    split = tmp_path / "split"
+    assert main([str(SCENARIOS / "orders-only.yaml"), "--split", str(split), "-q"]) == 0
+    index = json.loads((split / "index.json").read_text())["bundles"]
+    target = f"oci://{registry.host}/mesh/kuma:v1"
+    assert main(["push", str(split), target, "--plain-http"]) == 0
+    assert f"{len(index)} split bundles under {target}: {len(index)} pushed, 0 unchanged" in capsys.readouterr().out
+    assert main(["push", str(split), target, "--plain-http"]) == 0
+    assert f": 0 pushed, {len(index)} unchanged" in capsys.readouterr().out  # the tags already name them
+
+    payments = next(entry for entry in index if entry.get("service") == "payments")
+    repository = "mesh/kuma/" + payments["file"].removesuffix(".tar.gz")  # mesh/kuma/default/services/payments
+    with configured_opa(tmp_path, opa_config(registry, f"{repository}:v1")) as opa:
+        assert opa.bundle_status()["active_revision"] == payments["revision"]
+        assert opa.query(ALLOW, ORDERS_TO_PAYMENTS) is True
+        assert opa.query(ALLOW, WEB_TO_PAYMENTS) is False
+
+    upper = tmp_path / "upper"
+    assert main([str(SCENARIOS / "upper-case-service.yaml"), "--split", str(upper), "-q"]) == 0
+    assert main(["push", str(upper), f"oci://{registry.host}/other:v1", "--plain-http"]) == 2
+    assert "default/services/Billing.tar.gz cannot be pushed under its own name" in capsys.readouterr().err
+    catalog = requests.get(f"{registry.url}/v2/_catalog", timeout=5).json()["repositories"]
+    assert not [name for name in catalog if name.startswith("other/")]  # checked before any upload
+
+
 def test_a_verifying_opa_activates_a_signed_push_and_refuses_a_wrongly_signed_one(
     registry: Registry, bundles: dict[str, Any], tmp_path: Path
 ) -> None:
