@@ -25,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
@@ -216,7 +216,8 @@ class Registry:
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **options: Any
     ) -> requests.Response:
         headers = dict(headers or {})
-        if self.authorization:
+        if self.authorization and urlsplit(url).netloc == self.reference.registry:
+            # an upload Location on another host (a storage backend) gets no registry credentials
             headers["Authorization"] = self.authorization
         try:
             return self.session.request(method, url, headers=headers, timeout=self.timeout, **options)
