@@ -5,6 +5,7 @@
 # every request.
 package kuma.authz.inbound
 
+import data.kuma.authz.identity
 import data.kuma.authz.request
 import data.kuma.authz.response
 import data.kuma.authz.rules
@@ -29,10 +30,10 @@ explanation := {
 		},
 	},
 	"client": {
-		"status": request.client.status,
-		"principal": object.get(request.client, "principal", ""),
-		"tags": request.client.tags,
-		"uri_san": request.uri_san,
+		"status": identity.status,
+		"principal": object.get(identity.client, "principal", ""),
+		"tags": identity.tags,
+		"uri_san": identity.uri_san,
 		"sni": request.server_name,
 	},
 	"entries": [item | some [_, item] in sort(explained)],
@@ -151,7 +152,7 @@ early_why := sprintf("decided before any policy: %s", [outcome.reason])
 
 missing_client_pairs(entry) := sort([sprintf("%s=%s", [key, value]) |
 	some key, value in object.get(entry, "client", {})
-	not value in object.get(request.client.tags, key, [])
+	not [key, value] in identity.pairs
 ])
 
 winner_name := policy_name(policy_reference(request.mesh, winner.policy))
@@ -223,7 +224,7 @@ rule_verdict(record) := verdict("not-reached", early_why) if {
 rule_mismatch(record) := sprintf("spiffeID %s %q does not hold for the client's URI SAN %q", [
 	record.spiffe.type,
 	record.spiffe.value,
-	request.uri_san,
+	identity.uri_san,
 ]) if {
 	not rules.spiffe_holds(object.get(record, "spiffe", null))
 } else := sprintf("sni %q is not the TLS server name %q", [record.sni, request.server_name])

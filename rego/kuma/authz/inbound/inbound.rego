@@ -7,6 +7,7 @@
 #   MeshTrafficPermission selects falls to its legacy TrafficPermission (spec A6).
 package kuma.authz.inbound
 
+import data.kuma.authz.identity
 import data.kuma.authz.request
 import data.kuma.authz.response
 import data.kuma.authz.rules
@@ -51,20 +52,20 @@ outcome := {"allowed": false, "reason": "invalid-input"} if {
 	not rules.workload_identity
 } else := {"allowed": true, "reason": "permissive-plaintext"} if {
 	# only the mesh-mTLS filter chain carries RBAC (spec B §5.6)
-	request.client.status == "none"
+	identity.status == "none"
 	mtls == "permissive"
 	not rules.workload_identity
 } else := rules.outcome if {
 	rules.decides
 } else := {"allowed": false, "reason": "no-identity"} if {
 	# strict, and any unknown mode (fail closed)
-	request.client.status == "none"
+	identity.status == "none"
 } else := {"allowed": false, "reason": "foreign-identity"} if {
-	request.client.status == "foreign"
+	identity.status == "foreign"
 } else := {"allowed": false, "reason": "invalid-input"} if {
-	request.client.status != "verified"
+	identity.status != "verified"
 } else := policy_outcome if {
-	request.client.status == "verified"
+	identity.status == "verified"
 }
 
 # An inbound check needs a well-formed input and the local inbound's kuma.io/service tag, or the
@@ -133,14 +134,13 @@ candidates contains entry if {
 
 candidates contains entry if {
 	some bucket in local_buckets
-	some key, values in request.client.tags
-	some value in values
+	some [key, value] in identity.pairs
 	some entry in bucket.by_pair[key][value]
 }
 
 applicable contains entry if {
 	some entry in candidates
-	tags.client_pairs_hold(object.get(entry, "client", {}), request.client.tags)
+	tags.client_pairs_hold(object.get(entry, "client", {}), identity.pairs)
 	tags.selects(entry, request.local_tags)
 }
 
@@ -178,7 +178,7 @@ permission_winner := [record | some record in permission_candidates; record.prio
 permission_admits if {
 	sources := meshes[request.mesh].inbound.traffic_permissions.sources[format_int(permission_winner.policy, 10)]
 	some source in sources
-	tags.client_pairs_hold(source, request.client.tags)
+	tags.client_pairs_hold(source, identity.pairs)
 }
 
 default permission_verdict := {"allowed": false, "reason": "no-matching-rule"}

@@ -392,10 +392,10 @@ test_allow_is_always_defined if {
 }
 
 test_fallback_outcome_is_a_deny if {
-	# unreachable while request.client.status is one of its four values
+	# unreachable while identity.status is one of its four values
 	inbound.outcome == {"allowed": false, "reason": "invalid-input"} with input as orders_check
 		with data.kuma.compiled as fx.allow_orders
-		with data.kuma.authz.request.client as {}
+		with data.kuma.authz.identity.status as "unknown"
 }
 
 test_any_value_on_the_inbound_side if {

@@ -36,6 +36,9 @@ default context_extensions := {}
 
 context_extensions := attributes.contextExtensions if is_object(attributes.contextExtensions)
 
+# The client's URI SANs as Envoy hands them from its own TLS session (kuma.authz.identity).
+session_uri_sans := attributes.metadataContext.filterMetadata["kuma.authz"].peer_uri_sans
+
 # The OPA instance's labels. A rule of its own so that tests can replace it with `with`.
 default runtime_labels := {}
 
@@ -151,18 +154,7 @@ inbound_section := name if {
 	is_number(destination.address.socketAddress.portValue)
 }
 
-# --- what rules[] matches see (Kuma 2.12+: Envoy's uri_san and server_name inputs) ---------------
-
-# Envoy's `uri_san` input: every URI SAN of the peer certificate, joined with commas; without the
-# certificate, the principal Envoy took from it (its first URI SAN).
-default uri_san := ""
-
-uri_san := concat(",", certificate_uris) if {
-	has_certificate
-	certificate_ok
-} else := client_principal if {
-	not has_certificate
-}
+# --- what rules[] matches see (Kuma 2.12+: Envoy's server_name input; uri_san: kuma.authz.identity) -----
 
 # The TLS server name as the client sent it: Kuma's sni match compares it exactly.
 default server_name := ""
@@ -202,6 +194,10 @@ problems contains sprintf("context extension %q is not a string", [key]) if {
 	not is_string(value)
 }
 
+problems contains "metadataContext kuma.authz peer_uri_sans is not a string or a list of strings" if {
+	not session_uris_valid
+}
+
 problems contains "kuma.io/direction is neither inbound nor outbound" if not direction_valid
 
 problems contains "kuma.io/dataplane-labels is not a JSON object of strings" if not dataplane_labels_valid
@@ -218,6 +214,20 @@ valid_labels_text(text) if {
 	is_object(parsed)
 	every value in parsed {
 		is_string(value)
+	}
+}
+
+default session_uris_valid := true
+
+# (absent: `not` of an undefined argument leaves the body undefined, so the default holds)
+session_uris_valid := false if not valid_uri_list(session_uri_sans)
+
+valid_uri_list(value) if is_string(value)
+
+valid_uri_list(value) if {
+	is_array(value)
+	every item in value {
+		is_string(item)
 	}
 }
 
@@ -242,6 +252,7 @@ well_formed if {
 	}
 	direction_valid
 	dataplane_labels_valid
+	session_uris_valid
 }
 
 # obj has key and its value is not an object / not a string (absent keys are fine)
@@ -253,91 +264,6 @@ not_object(obj, key) if {
 not_string(obj, key) if {
 	value := obj[key]
 	not is_string(value)
-}
-
-# --- client identity (spec A3): only from mTLS --------------------------------------------------
-
-# Protobuf strings have no presence: an empty principal is the same as none.
-client_principal := principal if {
-	principal := source.principal
-	is_string(principal)
-	principal != ""
-}
-
-# the service of a principal spiffe://<mesh>/<service> of this request's mesh
-principal_service := id[1] if {
-	id := kuma_spiffe_id(client_principal)
-	id[0] == mesh
-}
-
-has_certificate if source.certificate != ""
-
-# Envoy sends URL-encoded PEM. Decode only when it is encoded: decoding turns `+` (frequent in
-# base64) into a space, which would spoil a PEM given as is.
-certificate_pem := urlquery.decode(source.certificate) if contains(source.certificate, "%")
-
-certificate_pem := source.certificate if not contains(source.certificate, "%")
-
-# The first (leaf) certificate. Undefined when it cannot be decoded or parsed: built-in errors
-# make the expression undefined, and `certificate_ok` then fails.
-peer_certificate := crypto.x509.parse_certificates(certificate_pem)[0]
-
-# Its URI SANs (`URIStrings` is null for a certificate without any).
-certificate_uris := uris if {
-	uris := peer_certificate.URIStrings
-	is_array(uris)
-} else := [] if {
-	is_object(peer_certificate)
-}
-
-certificate_ok if not has_certificate
-
-certificate_ok if client_principal in certificate_uris
-
-# (key, value) pairs the certificate adds: spiffe://<mesh>/<svc> (same trust domain only) and
-# kuma://<key>/<value>, where the key may itself contain "/" (kuma://kuma.io/zone/us-east).
-certificate_pairs contains ["kuma.io/service", id[1]] if {
-	some san in certificate_uris
-	id := kuma_spiffe_id(san)
-	id[0] == mesh
-}
-
-certificate_pairs contains pair if {
-	some san in certificate_uris
-	pair := kuma_tag(san)
-}
-
-client_pairs := certificate_pairs | {["kuma.io/service", principal_service]}
-
-# key -> sorted array of distinct values (a client may carry several values of one key)
-client_tags[key] := sort(values) if {
-	some [key, _] in client_pairs
-	values := {pair[1] | some pair in client_pairs; pair[0] == key}
-}
-
-# "none": no principal (plaintext); "foreign": not spiffe://<this mesh>/<service>;
-# "invalid-certificate": certificate unparsable or not carrying the principal; "verified".
-default client_status := "none"
-
-client_status := "foreign" if {
-	client_principal
-	not principal_service
-} else := "invalid-certificate" if {
-	principal_service
-	not certificate_ok
-} else := "verified" if {
-	principal_service
-}
-
-# The client as the decision sees it; `tags` is empty unless the identity is verified.
-default client := {"status": "none", "tags": {}}
-
-client := {"status": client_status, "principal": client_principal, "tags": client_tags} if {
-	client_status == "verified"
-}
-
-client := {"status": client_status, "principal": client_principal, "tags": {}} if {
-	client_status in {"foreign", "invalid-certificate"}
 }
 
 # --- URI helpers --------------------------------------------------------------------------------
@@ -356,18 +282,6 @@ trust_domain(id_uri) := domain if {
 	startswith(id_uri, "spiffe://")
 	domain := split(substring(id_uri, 9, -1), "/")[0]
 	domain != ""
-}
-
-# kuma://<key>/<value> -> [key, value], split on the last "/"
-kuma_tag(tag_uri) := [key, value] if {
-	startswith(tag_uri, "kuma://")
-	parts := split(substring(tag_uri, 7, -1), "/")
-	last := count(parts) - 1
-	last > 0
-	key := concat("/", array.slice(parts, 0, last))
-	value := parts[last]
-	key != ""
-	value != ""
 }
 
 # --- outbound destination (spec A7) --------------------------------------------------------------

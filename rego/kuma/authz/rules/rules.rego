@@ -9,6 +9,7 @@
 #   string cut at each length a Prefix has, an SNI-only match by the server name.
 package kuma.authz.rules
 
+import data.kuma.authz.identity
 import data.kuma.authz.request
 import data.kuma.authz.response
 import data.kuma.authz.tags
@@ -46,15 +47,15 @@ decides if {
 # --- the matches the client reaches ------------------------------------------------------------------
 
 candidates contains record if {
-	request.uri_san != ""
-	some record in compiled.meshes[request.mesh].inbound.rules.exact[request.uri_san]
+	identity.uri_san != ""
+	some record in compiled.meshes[request.mesh].inbound.rules.exact[identity.uri_san]
 }
 
 # A Prefix is found by the client's string cut at each length some Prefix of the mesh has.
 candidates contains record if {
 	some length in compiled.meshes[request.mesh].inbound.rules.prefix.lengths
-	length <= count(request.uri_san)
-	some record in compiled.meshes[request.mesh].inbound.rules.prefix.by_value[substring(request.uri_san, 0, length)]
+	length <= count(identity.uri_san)
+	some record in compiled.meshes[request.mesh].inbound.rules.prefix.by_value[substring(identity.uri_san, 0, length)]
 }
 
 candidates contains record if {
@@ -74,14 +75,14 @@ spiffe_holds(null)
 
 spiffe_holds(matcher) if {
 	matcher.type == "Exact"
-	request.uri_san == matcher.value
+	identity.uri_san == matcher.value
 }
 
 # A raw string prefix, as Envoy's string matcher compares: not at a path-segment boundary.
 spiffe_holds(matcher) if {
 	matcher.type == "Prefix"
-	request.uri_san != ""
-	startswith(request.uri_san, matcher.value)
+	identity.uri_san != ""
+	startswith(identity.uri_san, matcher.value)
 }
 
 sni_holds(null)
@@ -105,10 +106,10 @@ verdicts := {
 default outcome := {"allowed": false, "reason": "no-policy", "rule": "default"}
 
 outcome := {"allowed": false, "reason": "no-identity", "rule": "default"} if {
-	not request.client_principal
+	not identity.principal
 } else := {"allowed": false, "reason": "invalid-input", "rule": "default"} if {
-	request.has_certificate
-	not request.certificate_ok
+	identity.peer_uris_given
+	not identity.certificate_ok
 } else := object.union_n([object.get(verdicts, winner.action, verdicts.Deny), decided_by(winner), shadow_fields]) if {
 	winner
 } else := {"allowed": false, "reason": "no-matching-rule", "rule": "default"} if {

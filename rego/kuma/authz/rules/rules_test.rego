@@ -130,9 +130,9 @@ test_no_identity_and_bad_certificates if {
 test_the_certificate_uri_sans_joined_with_commas if {
 	# cert_multi carries spiffe://default/orders and kuma:// URIs: no Exact match, and a Prefix sees the first
 	request := check({"principal": fx.orders, "certificate": fx.cert_multi}, {})
-	uris := data.kuma.authz.request.certificate_uris with input as request
+	uris := data.kuma.authz.identity.certificate_uris with input as request
 	count(uris) > 1
-	joined := data.kuma.authz.request.uri_san with input as request
+	joined := data.kuma.authz.identity.uri_san with input as request
 	joined == concat(",", uris)
 	startswith(joined, "spiffe://default/orders,")
 }

@@ -21,10 +21,11 @@ value_matches("*", _) := true
 
 value_matches(value, value) := true
 
-# Client tags are multi-valued: every required pair must be among the client's pairs (spec A2).
-client_pairs_hold(required, tags) if {
+# Client tags are multi-valued: every required pair must be among the client's (key, value) pairs
+# (spec A2), a set.
+client_pairs_hold(required, pairs) if {
 	every key, value in required {
-		value in tags[key]
+		[key, value] in pairs
 	}
 }
 
