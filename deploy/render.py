@@ -100,6 +100,7 @@ class ServerSidecar:
     # the workload certificate's URI SANs: Kuma's mesh-CA ones from the tags when unset, else exactly
     # these (a MeshIdentity certificate has one SPIFFE ID)
     spiffe_ids: tuple[str, ...] = ()
+    bundle_resource: str = WHOLE_BUNDLE  # or this sidecar's own split bundle (docs/split.md)
 
     def settings(self) -> dict[str, str]:
         """The inbound's tags and the Dataplane's facts, as the checks' settings."""
@@ -121,6 +122,7 @@ class ClientSidecar:
     opa: Address
     certificates: str
     spiffe_ids: tuple[str, ...] = ()
+    bundle_resource: str = WHOLE_BUNDLE
 
     def settings(self) -> dict[str, str]:
         return dict(self.tags)
@@ -273,6 +275,7 @@ def load(path: Path) -> Deployment:
             certificates=str(server["certificates"]),
             dataplane=_dataplane(server.get("dataplane")),
             spiffe_ids=tuple(str(uri) for uri in server.get("spiffe_ids", ())),
+            bundle_resource=str(server.get("bundle_resource", WHOLE_BUNDLE)),
         ),
         client=ClientSidecar(
             name=str(client["name"]),
@@ -285,6 +288,7 @@ def load(path: Path) -> Deployment:
             opa=_address(client["opa"]),
             certificates=str(client["certificates"]),
             spiffe_ids=tuple(str(uri) for uri in client.get("spiffe_ids", ())),
+            bundle_resource=str(client.get("bundle_resource", WHOLE_BUNDLE)),
         ),
     )
 

@@ -341,7 +341,19 @@ class Ports:
         self.held.clear()
 
 
-def loopback_deployment(work: Path, served: Path, certificates: Path, polling: Polling, port: Ports) -> Deployment:
+# The bundle each OPA-Envoy fetches (server, client): the whole bundle, or each its own split one.
+WHOLE_BUNDLES = ("bundle.tar.gz", "bundle.tar.gz")
+
+
+def loopback_deployment(
+    work: Path,
+    served: Path,
+    certificates: Path,
+    polling: Polling,
+    port: Ports,
+    *,
+    resources: tuple[str, str] = WHOLE_BUNDLES,
+) -> Deployment:
     return Deployment(
         mesh="default",
         bind=LOOPBACK,
@@ -361,6 +373,7 @@ def loopback_deployment(work: Path, served: Path, certificates: Path, polling: P
             opa=Address(LOOPBACK, port()),
             certificates=str(certificates / "payments"),
             dataplane=Dataplane("payments", "", {"app": "payments", "kuma.io/zone": "zone-1"}),
+            bundle_resource=resources[0],
         ),
         client=ClientSidecar(
             name="orders",
@@ -372,6 +385,7 @@ def loopback_deployment(work: Path, served: Path, certificates: Path, polling: P
             external=Address(LOOPBACK, port()),
             opa=Address(LOOPBACK, port()),
             certificates=str(certificates / "orders"),
+            bundle_resource=resources[1],
         ),
     )
 
@@ -381,11 +395,13 @@ def loopback_deployment(work: Path, served: Path, certificates: Path, polling: P
 START_ATTEMPTS = 3
 
 
-def start_mesh(work: Path, served: Path, polling: Polling) -> Iterator[Mesh]:
+def start_mesh(
+    work: Path, served: Path, polling: Polling, resources: tuple[str, str] = WHOLE_BUNDLES
+) -> Iterator[Mesh]:
     """Render the configuration, start every server (all at once), wait until each is healthy; stop them
-    all when the generator is closed. `served` must already hold bundle.tar.gz."""
+    all when the generator is closed. `served` must already hold the bundles `resources` name."""
     for attempt in range(1, START_ATTEMPTS + 1):
-        mesh = prepare_mesh(work / f"attempt-{attempt}", served, polling)
+        mesh = prepare_mesh(work / f"attempt-{attempt}", served, polling, resources)
         try:
             for process in mesh.servers:
                 process.start()
@@ -404,11 +420,11 @@ def start_mesh(work: Path, served: Path, polling: Polling) -> Iterator[Mesh]:
         return
 
 
-def prepare_mesh(work: Path, served: Path, polling: Polling) -> Mesh:
+def prepare_mesh(work: Path, served: Path, polling: Polling, resources: tuple[str, str] = WHOLE_BUNDLES) -> Mesh:
     """The configuration and certificates of a loopback deployment, and its (not yet started) servers."""
     certificates = work / "certs"
     ports = Ports()
-    deployment = loopback_deployment(work, served, certificates, polling, ports)
+    deployment = loopback_deployment(work, served, certificates, polling, ports, resources=resources)
     opa_rest_ports = ports(), ports()
     ports.release()
     (work / "nginx").mkdir(parents=True, exist_ok=True)
