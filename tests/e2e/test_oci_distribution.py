@@ -361,6 +361,22 @@ def test_a_push_and_opa_go_through_a_registry_token_exchange(
         assert (USER, ["pull"]) in tokens.granted[before:]
 
 
+def test_a_push_and_opa_speak_https_to_a_registry_with_a_private_ca(
+    bundles: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Registry(tmp_path / "registry", tls=True) as registry:
+        target = f"oci://{registry.host}/mesh/kuma:v1"
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+        assert main(["push", str(bundle_file(bundles, "a")), target]) == 2
+        assert "TLS failed" in capsys.readouterr().err  # the registry's CA is nobody's default
+
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(registry.ca_file))  # docs/distribution.md
+        assert main(["push", str(bundle_file(bundles, "a")), target]) == 0
+        tls = f"    tls: {{ca_cert: {registry.ca_file}}}\n"
+        with configured_opa(tmp_path, opa_config(registry, "mesh/kuma:v1", extra=tls)) as opa:
+            assert opa.bundle_status()["active_revision"] == bundles["a"].revision
+
+
 # --- what a push refuses -------------------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 free loopback port, storing in a temporary folder, waited for on `GET /v2/`, stopped at the end.
 
 Its configuration is written in full (configuration/configuration.go of the pinned release): plain
-HTTP on 127.0.0.1 only, no debug server, filesystem storage in `folder`, and either no authentication,
+HTTP on 127.0.0.1 only (or HTTPS with a certificate from a CA of the test's own, `tls=True`), no debug
+server, filesystem storage in `folder`, and either no authentication,
 htpasswd (bcrypt entries, as the registry reads them), or token authentication against a TokenService
 (registry/auth/token: the Docker registry token spec, the scheme of Docker Hub, GHCR and Harbor).
 OpenTelemetry export is off (`OTEL_TRACES_EXPORTER=none`): by default the registry would send traces
@@ -12,6 +13,8 @@ to localhost:4318.
 from __future__ import annotations
 
 import base64
+import datetime
+import ipaddress
 import json
 import os
 import subprocess
@@ -22,7 +25,8 @@ from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from cryptography.hazmat.primitives import hashes
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
@@ -123,20 +127,60 @@ def _b64url(content: str | bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def serving_certificate(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA and a certificate for 127.0.0.1 it issued: the files ca.pem, cert.pem, key.pem in `folder`."""
+    now = datetime.datetime.now(datetime.UTC)
+
+    def issued(
+        subject: str, key: ec.EllipticCurvePrivateKey, issuer: tuple[str, ec.EllipticCurvePrivateKey] | None
+    ) -> x509.Certificate:
+        name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, subject)])
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, issuer[0])]) if issuer else name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+        )
+        if issuer is not None:
+            loopback = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+            builder = builder.add_extension(loopback, critical=False)
+        return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    paths[0].write_bytes(issued("registry test CA", ca_key, None).public_bytes(serialization.Encoding.PEM))
+    server = issued("127.0.0.1", server_key, ("registry test CA", ca_key))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return paths
+
+
 class Registry:
-    def __init__(self, folder: Path, htpasswd: str | None = None, tokens: TokenService | None = None) -> None:
+    def __init__(
+        self, folder: Path, htpasswd: str | None = None, tokens: TokenService | None = None, *, tls: bool = False
+    ) -> None:
         """`htpasswd`: the file's content (`user:bcrypt hash` lines); `tokens`: a running token service;
-        neither means anonymous push and pull."""
+        neither means anonymous push and pull. `tls`: serve HTTPS; the CA's certificate is `ca_file`."""
         self.folder = folder
         self.htpasswd = htpasswd
         self.tokens = tokens
+        self.tls = tls
+        self.ca_file = folder / "ca.pem"
         self.process: subprocess.Popen[bytes] | None = None
         self.host = ""
         self.log = folder / "registry.log"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
     def start(self) -> Registry:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -171,8 +215,19 @@ class Registry:
             "log:\n  level: info\n  accesslog:\n    disabled: true\n"
             f"storage:\n  filesystem:\n    rootdirectory: {storage}\n"
             "  maintenance:\n    uploadpurging:\n      enabled: false\n"
-            f"http:\n  addr: {self.host}\n" + auth
+            f"http:\n  addr: {self.host}\n" + self._tls() + auth
         )
+
+    @property
+    def verify(self) -> str | bool:
+        """requests' `verify` for this registry: its CA's certificate when it serves HTTPS."""
+        return str(self.ca_file) if self.tls else True
+
+    def _tls(self) -> str:
+        if not self.tls:
+            return ""
+        _, certificate, key = serving_certificate(self.folder)
+        return f"  tls:\n    certificate: {certificate}\n    key: {key}\n"
 
     def _wait_until_serving(self) -> None:
         # /v2/ is the API's version check: 200 when anonymous access is allowed, 401 with a challenge when not.
@@ -183,7 +238,7 @@ class Registry:
             if self.process.poll() is not None:
                 raise RuntimeError(f"registry exited with {self.process.returncode}: {self.log.read_text()}")
             try:
-                if requests.get(f"{self.url}/v2/", timeout=1).status_code == expected:
+                if requests.get(f"{self.url}/v2/", timeout=1, verify=self.verify).status_code == expected:
                     return
             except requests.ConnectionError:
                 pass
@@ -192,7 +247,12 @@ class Registry:
         raise TimeoutError(f"the registry did not answer /v2/ within {START_TIMEOUT_SECONDS}s: {self.log.read_text()}")
 
     def tags(self, repository: str, auth: tuple[str, str] | None = None) -> list[str]:
-        response = requests.get(f"{self.url}/v2/{repository}/tags/list", auth=auth, timeout=5)
+        response = requests.get(
+            f"{self.url}/v2/{repository}/tags/list",
+            auth=auth,
+            timeout=5,
+            verify=self.verify,
+        )
         response.raise_for_status()
         tags: list[str] = response.json()["tags"]
         return tags
