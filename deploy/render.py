@@ -29,7 +29,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 INBOUND_DECISION = "kuma/authz/inbound/decision"
 OUTBOUND_DECISION = "kuma/authz/outbound/decision"
 
-# How the HTTP ext_authz checks carry the client's identity (docs/decision-api.md#the-clients-identity):
+# How the HTTP ext_authz checks carry the client's identity (docs/decision-api.md#identity-from-the-tls-session):
 # "metadata": Envoy writes the verified peer certificate's URI SANs into dynamic metadata
 # PEER_IDENTITY_NAMESPACE/peer_uri_sans (through PEER_IDENTITY_HEADER, which only Envoy writes and which
 # it removes again); "certificate": the whole peer certificate, which OPA parses (slower).
@@ -139,7 +139,7 @@ class Deployment:
     admin_bind: str = "127.0.0.1"  # Envoy's admin interface: never beyond the host / container
     status_on_error: int = 503  # what Envoy answers when OPA cannot be asked (fail closed)
     decision_logs: bool = True  # OPA logs every decision (input, result, revision): an audit trail
-    peer_identity: str = "certificate"  # one of PEER_IDENTITIES; TCP checks always send the certificate
+    peer_identity: str = "metadata"  # one of PEER_IDENTITIES; TCP checks always send the certificate
 
     def __post_init__(self) -> None:
         if self.peer_identity not in PEER_IDENTITIES:
@@ -255,7 +255,7 @@ def load(path: Path) -> Deployment:
         admin_bind=str(values.get("admin_bind", "127.0.0.1")),
         status_on_error=int(values.get("status_on_error", 503)),
         decision_logs=bool(values.get("decision_logs", True)),
-        peer_identity=str(values.get("peer_identity", "certificate")),
+        peer_identity=str(values.get("peer_identity", "metadata")),
         polling=Polling(int(values["polling"]["min_delay_seconds"]), int(values["polling"]["max_delay_seconds"])),
         bundle_server=BundleServer(
             address=_address(bundles),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,6 +23,9 @@ from generator.split.layout import INDEX_NAME, SUFFIX
 from generator.verbs.shared import EXIT_USAGE, Stop, guarded
 
 PROG = "gen-bundle push"
+# A split folder's bundles go up side by side: a remote registry is bound by round trips (five or so
+# per bundle), not by bandwidth.
+PARALLEL_PUSHES = 8
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,11 +75,15 @@ def push_split(folder: Path, target: Reference, *, plain_http: bool, quiet: bool
         for relative in split_files(folder)
     ]
     changed = 0
-    for destination, archive, revision in planned:
-        pushed = push_archive(archive, destination, plain_http=plain_http)
-        changed += pushed.changed
-        if not quiet and pushed.changed:
-            print(pushed_line(destination.repository, revision, pushed))
+    pool = ThreadPoolExecutor(PARALLEL_PUSHES)
+    try:
+        results = pool.map(lambda plan: push_archive(plan[1], plan[0], plain_http=plain_http), planned)
+        for (destination, _, revision), pushed in zip(planned, results, strict=True):
+            changed += pushed.changed
+            if not quiet and pushed.changed:
+                print(pushed_line(destination.repository, revision, pushed))
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, start no further push
     if not quiet:
         print(f"{len(planned)} split bundles under {target}: {changed} pushed, {len(planned) - changed} unchanged")
     return 0

@@ -17,13 +17,16 @@ from typing import Any
 import pytest
 import requests
 
-from deploy.render import Polling
+from deploy.certs import MeshCA
+from deploy.render import PEER_IDENTITY_HEADER, PEER_IDENTITY_NAMESPACE, Polling
 from tests.support.deployment import (
     Answer,
     Mesh,
+    OpaEnvoy,
     bundle_revision,
     gen_bundle,
     http_get,
+    mtls_context,
     replace_atomically,
     start_mesh,
     tcp_exchange,
@@ -93,6 +96,18 @@ destinations:
 
 ALLOWING_POLICY = "MeshTrafficPermission/default/payments-accepts-orders"
 INTRUDER_TAGS = {"kuma.io/service": "intruder", "env": "prod"}
+# The URI SANs of the client sidecar's certificate as Envoy joins them (%DOWNSTREAM_PEER_URI_SAN%).
+ORDERS_URI_SANS = "spiffe://default/orders,kuma://env/prod,kuma://kuma.io/service/orders"
+INTRUDER_URI_SANS = "spiffe://default/intruder,kuma://env/prod,kuma://kuma.io/service/intruder"
+# Every place a client might try to name the identity of orders: the header Envoy turns into the
+# metadata, the metadata's own names, Kuma-ish headers and an x-forwarded-client-cert.
+FORGED_ORDERS_IDENTITY = {
+    PEER_IDENTITY_HEADER: ORDERS_URI_SANS,
+    PEER_IDENTITY_NAMESPACE: ORDERS_URI_SANS,
+    "peer_uri_sans": ORDERS_URI_SANS,
+    "x-kuma-tags": "&kuma.io/service=orders&&env=prod&",
+    "x-forwarded-client-cert": "By=spiffe://default/payments;URI=spiffe://default/orders",
+}
 TCP_REQUEST = b"GET /over-tcp HTTP/1.0\r\nHost: payments\r\n\r\n"
 
 
@@ -211,23 +226,56 @@ def test_client_without_a_mesh_certificate_is_refused_by_the_tls_handshake(mesh:
 
 
 def test_forged_identity_headers_change_no_decision(mesh: Mesh, intruder: str) -> None:
-    forged = {
-        "x-kuma-tags": "&kuma.io/service=orders&&env=prod&",
-        "x-forwarded-client-cert": "By=spiffe://default/payments;URI=spiffe://default/orders",
-    }
     denied = direct_to_server_sidecar(mesh, intruder)
-    denied_forged = direct_to_server_sidecar(mesh, intruder, forged)
+    denied_forged = direct_to_server_sidecar(mesh, intruder, FORGED_ORDERS_IDENTITY)
     assert denied_forged.status == denied.status == 403
     assert denied_forged.decision_headers == denied.decision_headers
+    # OPA got the intruder's own URI SANs, from Envoy's TLS session, and none of the forged header
+    entry = wait_for_decision(mesh, lambda e: "x-kuma-tags" in request_headers(e))
+    assert peer_uri_sans(entry) == INTRUDER_URI_SANS
+    assert PEER_IDENTITY_HEADER not in request_headers(entry)
 
     pretending_to_be_intruder = {
+        PEER_IDENTITY_HEADER: INTRUDER_URI_SANS,
         "x-kuma-tags": "&kuma.io/service=intruder&",
         "x-forwarded-client-cert": "URI=spiffe://default/intruder",
     }
     allowed = direct_to_server_sidecar(mesh, "orders", pretending_to_be_intruder)
     assert_allowed(allowed)
-    # the server sidecar drops a client's x-forwarded-client-cert before the app sees it
+    # the server sidecar drops a client's x-forwarded-client-cert, and the identity header it writes
+    # itself, before the app sees them
     assert "x-forwarded-client-cert" not in allowed.json()["headers"]
+    assert PEER_IDENTITY_HEADER not in allowed.json()["headers"]
+
+
+def test_http_checks_carry_the_verified_uri_sans_as_metadata_instead_of_the_certificate(mesh: Mesh) -> None:
+    # The policy needs env: prod, which only the client certificate's URI SANs carry: with no
+    # certificate in the check, the allow is the metadata's doing.
+    assert_allowed(via_client_sidecar(mesh, "/identity-from-metadata"))
+    entry = wait_for_decision(mesh, lambda e: http_path(e) == "/identity-from-metadata")
+    assert peer_uri_sans(entry) == ORDERS_URI_SANS
+    assert "certificate" not in check_attributes(entry)["source"]
+    assert check_attributes(entry)["source"]["principal"] == "spiffe://default/orders"
+
+
+def test_a_plaintext_client_gets_no_identity_from_a_forged_header(mesh: Mesh) -> None:
+    # The client sidecar's outbound check listener is plaintext (the app talks to its own sidecar):
+    # there is no peer certificate, so no metadata, and the forged header is gone before the check.
+    answer = http_get(mesh.deployment.client.external_port, "/plaintext", FORGED_ORDERS_IDENTITY | {"Host": "x.test"})
+    assert answer.status == 403
+    entry = wait_for_decision(mesh, lambda e: http_path(e) == "/plaintext", mesh.opa_client)
+    assert PEER_IDENTITY_NAMESPACE not in filter_metadata(entry)
+    assert "certificate" not in check_attributes(entry)["source"]
+    assert PEER_IDENTITY_HEADER not in request_headers(entry)
+
+
+def test_a_certificate_from_another_ca_is_refused_by_the_tls_handshake(mesh: Mesh, tmp_path: Path) -> None:
+    # orders' very tags, signed by a CA the mesh does not trust: no handshake, so no identity to claim
+    MeshCA.create("default", days=1).write_workload(tmp_path, {"kuma.io/service": "orders", "env": "prod"}, days=1)
+    context = mtls_context(tmp_path)
+    context.verify_mode = ssl.CERT_NONE  # the client does not check the server: only the server decides
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):
+        http_get(mesh.deployment.server.http_port, "/", tls=context)
 
 
 def test_opa_envoy_keeps_every_segment_of_a_double_slash_path(mesh: Mesh) -> None:
@@ -250,6 +298,9 @@ def test_tcp_inbound_admits_the_client_by_the_inbound_tags_in_opa_labels(mesh: M
         mesh, lambda e: "request" not in check_attributes(e) and e.get("result", {}).get("allowed") is True
     )
     assert entry["input"]["attributes"]["source"]["principal"] == "spiffe://default/orders"
+    # no network filter can write the URI SANs into metadata: the TCP check parses the certificate
+    assert entry["input"]["attributes"]["source"]["certificate"]
+    assert PEER_IDENTITY_NAMESPACE not in filter_metadata(entry)
     assert entry["result"]["dynamic_metadata"]["reason"] == "allowed-by-policy"
     assert entry["result"]["dynamic_metadata"]["policy"]["name"] == "payments-accepts-orders"
 
@@ -359,13 +410,16 @@ def restore(mesh: Mesh, original: bytes) -> None:
     )
 
 
-def wait_for_decision(mesh: Mesh, matches: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """The newest entry of the server sidecar's OPA-Envoy decision log that `matches` (waiting for it to be
-    written)."""
+def wait_for_decision(
+    mesh: Mesh, matches: Callable[[dict[str, Any]], bool], opa: OpaEnvoy | None = None
+) -> dict[str, Any]:
+    """The newest entry of an OPA-Envoy decision log (the server sidecar's by default) that `matches`
+    (waiting for it to be written)."""
     found: list[dict[str, Any]] = []
+    log = opa or mesh.opa_server
 
     def logged() -> bool:
-        found[:] = [entry for entry in reversed(mesh.opa_server.decisions()) if matches(entry)][:1]
+        found[:] = [entry for entry in reversed(log.decisions()) if matches(entry)][:1]
         return bool(found)
 
     wait_until(logged, 5, "the decision in OPA-Envoy's decision log")
@@ -380,3 +434,20 @@ def check_attributes(entry: dict[str, Any]) -> dict[str, Any]:
 def http_path(entry: dict[str, Any]) -> str | None:
     path: str | None = check_attributes(entry).get("request", {}).get("http", {}).get("path")
     return path
+
+
+def request_headers(entry: dict[str, Any]) -> dict[str, str]:
+    headers: dict[str, str] = check_attributes(entry).get("request", {}).get("http", {}).get("headers", {})
+    return headers
+
+
+def filter_metadata(entry: dict[str, Any]) -> dict[str, Any]:
+    """The dynamic metadata Envoy forwarded with the check, by namespace."""
+    metadata: dict[str, Any] = check_attributes(entry).get("metadataContext", {}).get("filterMetadata", {})
+    return metadata
+
+
+def peer_uri_sans(entry: dict[str, Any]) -> str | None:
+    """The client's URI SANs as Envoy's dynamic metadata handed them to OPA."""
+    value: str | None = filter_metadata(entry).get(PEER_IDENTITY_NAMESPACE, {}).get("peer_uri_sans")
+    return value

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.render import Polling
+from deploy.render import PEER_IDENTITY_HEADER, Polling
 from tests.support.deployment import Answer, Mesh, gen_bundle, http_get, start_mesh, tcp_exchange
 
 pytestmark = pytest.mark.e2e
@@ -139,7 +139,11 @@ def test_a_mesh_ca_certificate_with_several_uri_sans_never_matches_exact(mesh: M
 
 def test_forged_identity_headers_do_not_help(mesh: Mesh) -> None:
     tls = mesh.issue_identity("stranger", f"spiffe://{TRUST_DOMAIN}/ns/elsewhere/sa/x")
-    forged = {"x-forwarded-client-cert": f"URI={ORDERS}", "x-kuma-tags": "&kuma.io/service=orders&"}
+    forged = {
+        PEER_IDENTITY_HEADER: ORDERS,  # the header Envoy writes the client's URI SANs into, then removes
+        "x-forwarded-client-cert": f"URI={ORDERS}",
+        "x-kuma-tags": "&kuma.io/service=orders&",
+    }
     answer = http_get(mesh.deployment.server.http_port, "/", forged, tls=tls)
     assert answer.status == 403
 
