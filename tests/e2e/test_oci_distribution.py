@@ -92,7 +92,7 @@ def gen_bundle_push(bundle: Path, target: str, *extra: str) -> subprocess.Comple
 
 
 def pushed(bundle: Bundle, registry: Registry, repository: str) -> str:
-    """Push in-process (the CLI's own code path, without a Python start-up); the manifest digest."""
+    """Push in-process (what the push verb calls, without a Python start-up); the manifest digest."""
     return push(bundle.archive, parse_reference(f"oci://{registry.host}/{repository}"), plain_http=True).manifest_digest
 
 
@@ -140,8 +140,7 @@ def test_opa_downloads_a_pushed_bundle_and_follows_a_new_push_to_the_same_tag(
         assert opa.get("system/bundles/kuma/manifest/revision") == a.revision
         assert opa.query(ALLOW, ORDERS_TO_PAYMENTS) is True
         assert opa.query(ALLOW, WEB_TO_PAYMENTS) is False
-        # OPA's ETag for an OCI bundle is the layer digest (oci_download.go)
-        assert opa.bundle_status()["size"] == len(a.archive)
+        assert opa.bundle_status()["size"] == len(a.archive)  # the layer OPA loaded is the bundle file
 
         pushed(b, registry, "mesh/kuma:live")
         opa.wait_until(
