@@ -232,6 +232,8 @@ class Registry:
     def _authenticate(self, response: requests.Response) -> None:
         scheme, parameters = parse_challenge(response.headers.get("WWW-Authenticate", ""))
         credentials = self.credentials
+        if credentials is not None and credentials.token:
+            raise OciError(self._refusal(response))  # a static token was sent and refused: nothing else to try
         if scheme == "basic":
             if credentials is None or credentials.username is None:
                 raise OciError(self._refusal(response))

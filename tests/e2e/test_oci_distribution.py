@@ -273,6 +273,12 @@ def test_a_push_finds_the_credentials_a_registry_asks_for(
     assert "asks for credentials" in errors
     assert "GEN_BUNDLE_REGISTRY_USERNAME" in errors
 
+    monkeypatch.setenv("GEN_BUNDLE_REGISTRY_TOKEN", "not-a-token-it-knows")
+    status, errors = push_status(bundles, target, capsys)
+    assert status == 2
+    assert "refused the credentials from $GEN_BUNDLE_REGISTRY_TOKEN" in errors
+    monkeypatch.delenv("GEN_BUNDLE_REGISTRY_TOKEN")
+
     monkeypatch.setenv("GEN_BUNDLE_REGISTRY_USERNAME", USER)
     monkeypatch.setenv("GEN_BUNDLE_REGISTRY_PASSWORD", "wrong")
     status, errors = push_status(bundles, target, capsys)
