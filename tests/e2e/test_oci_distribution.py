@@ -156,6 +156,8 @@ def test_the_same_bundle_pushed_twice_is_the_same_manifest(registry: Registry, b
     assert first == again  # so a re-push of an unchanged policy set gives OPA nothing new to load
     assert pushed(bundles["b"], registry, "mesh/kuma:one") != first
     assert sorted(registry.tags("mesh/kuma")) == ["one", "two"]
+    repeated = push(bundles["a"].archive, parse_reference(f"oci://{registry.host}/mesh/kuma:two"), plain_http=True)
+    assert (repeated.manifest_digest, repeated.changed) == (first, False)  # the tag has it: nothing uploaded
 
 
 def test_a_build_pushes_with_an_oci_output(
