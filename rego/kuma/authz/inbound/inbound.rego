@@ -95,8 +95,12 @@ mesh_known if is_string(mtls)
 
 default policy_outcome := {"allowed": false, "reason": "no-policy"}
 
-# Per inbound, a MeshTrafficPermission that selects it replaces any TrafficPermission (spec A6).
+# Per inbound, a MeshTrafficPermission that selects it replaces any TrafficPermission (spec A6). An
+# applicable entry carries its policy's selection, so its policy selects the inbound: only without
+# one does the (costlier) `selected` need asking.
 policy_outcome := mesh_permission_outcome if {
+	winner
+} else := {"allowed": false, "reason": "no-matching-rule"} if {
 	selected
 } else := permission_outcome if {
 	# Kuma adds TrafficPermission's RBAC only with mesh mTLS on (a workload identity alone brings

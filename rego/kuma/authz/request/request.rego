@@ -114,27 +114,27 @@ local_service := local_tags["kuma.io/service"]
 
 # --- the local Dataplane (Kuma 2.10+ Dataplane targetRefs, 2.12+ MeshIdentity selectors) ----------
 
-# The Dataplane's facts, each from the first place that has it: the check's context extensions,
-# else OPA's labels (the facts describe the whole proxy, so they may come from either).
-dataplane_settings := object.union(labels, {key: value |
-	some key, value in context_extensions
+# A fact of the Dataplane, from the first place that has it: the check's context extensions, else
+# OPA's labels (the facts describe the whole proxy, so they may come from either).
+dataplane_setting(key) := value if {
+	value := context_extensions[key]
 	is_string(value)
-})
+} else := labels[key]
 
 default dataplane_name := ""
 
-dataplane_name := dataplane_settings["kuma.io/dataplane-name"]
+dataplane_name := dataplane_setting("kuma.io/dataplane-name")
 
 default dataplane_namespace := ""
 
-dataplane_namespace := dataplane_settings["kuma.io/dataplane-namespace"]
+dataplane_namespace := dataplane_setting("kuma.io/dataplane-namespace")
 
 # The Dataplane's labels, a JSON object of strings in one setting (label keys contain "/" and
 # tags may too, so they cannot share the settings' keys). Anything else is no labels; `problems`
 # says why.
 default dataplane_labels := {}
 
-dataplane_labels := json.unmarshal(dataplane_settings["kuma.io/dataplane-labels"]) if dataplane_labels_valid
+dataplane_labels := json.unmarshal(dataplane_setting("kuma.io/dataplane-labels")) if dataplane_labels_valid
 
 # The Dataplane's zone, as its kuma.io/zone label says (the zone of Kuma's identifier of it).
 default dataplane_zone := ""
@@ -204,10 +204,7 @@ problems contains "kuma.io/dataplane-labels is not a JSON object of strings" if 
 
 default dataplane_labels_valid := true
 
-dataplane_labels_valid := false if {
-	text := dataplane_settings["kuma.io/dataplane-labels"]
-	not valid_labels_text(text)
-}
+dataplane_labels_valid := false if not valid_labels_text(dataplane_setting("kuma.io/dataplane-labels"))
 
 valid_labels_text(text) if {
 	parsed := json.unmarshal(text)
@@ -241,12 +238,12 @@ default well_formed := false
 
 well_formed if {
 	is_object(input.attributes)
-	not not_object(attributes, "source")
-	not not_object(attributes, "destination")
-	not not_object(attributes, "contextExtensions")
-	not not_string(source, "principal")
-	not not_string(source, "certificate")
-	not not_string(destination, "principal")
+	is_object(object.get(attributes, "source", {}))
+	is_object(object.get(attributes, "destination", {}))
+	is_object(object.get(attributes, "contextExtensions", {}))
+	is_string(object.get(source, "principal", ""))
+	is_string(object.get(source, "certificate", ""))
+	is_string(object.get(destination, "principal", ""))
 	every value in context_extensions {
 		is_string(value)
 	}

@@ -8,40 +8,36 @@
 package kuma.authz.response
 
 # decision(direction, mesh, outcome): allowed, headers, dynamic_metadata, and on allow
-# response_headers_to_add, on deny http_status and body.
-decision(direction, mesh, outcome) := object.union(
-	{
-		"allowed": allowed,
-		"headers": hs,
-		"dynamic_metadata": metadata(direction, mesh, outcome),
-	},
-	verdict_fields(allowed, hs, outcome),
-) if {
+# response_headers_to_add, on deny http_status and body. Each shape is written out whole: every
+# builtin call and partial object costs the hot path (docs/benchmarks.md).
+decision(direction, mesh, outcome) := {
+	"allowed": true,
+	"headers": hs,
+	"response_headers_to_add": hs,
+	"dynamic_metadata": metadata(direction, mesh, outcome),
+} if {
 	# anything but a literal true denies
-	allowed := outcome.allowed == true
-	hs := headers(allowed, outcome)
+	outcome.allowed == true
+	hs := headers("allow", outcome)
+} else := {
+	"allowed": false,
+	"headers": headers("deny", outcome),
+	"http_status": 403,
+	"body": body(outcome),
+	"dynamic_metadata": metadata(direction, mesh, outcome),
 }
 
-verdict_fields(true, hs, _) := {"response_headers_to_add": hs}
-
-verdict_fields(false, _, outcome) := {"http_status": 403, "body": body(outcome)}
-
 # Header values must be strings for OPA-Envoy.
-headers(allowed, outcome) := object.union(
-	{
-		"x-kuma-authz-decision": verdict_word(allowed),
-		"x-kuma-authz-reason": outcome.reason,
-	},
-	policy_header(outcome),
-)
-
-verdict_word(true) := "allow"
-
-verdict_word(false) := "deny"
-
-policy_header(outcome) := {"x-kuma-authz-policy": sprintf("%s/%s", [outcome.policy.kind, policy_path(outcome.policy)])}
-
-policy_header(outcome) := {} if not outcome.policy
+headers(word, outcome) := {
+	"x-kuma-authz-decision": word,
+	"x-kuma-authz-reason": outcome.reason,
+	"x-kuma-authz-policy": concat("/", [outcome.policy.kind, policy_path(outcome.policy)]),
+} if {
+	outcome.policy
+} else := {
+	"x-kuma-authz-decision": word,
+	"x-kuma-authz-reason": outcome.reason,
+}
 
 metadata(direction, mesh, outcome) := object.union(
 	{
@@ -57,9 +53,9 @@ body(outcome) := sprintf("kuma: denied (%s) by %s %s", [
 	outcome.reason,
 	outcome.policy.kind,
 	policy_path(outcome.policy),
-])
-
-body(outcome) := sprintf("kuma: denied (%s)", [outcome.reason]) if not outcome.policy
+]) if {
+	outcome.policy
+} else := sprintf("kuma: denied (%s)", [outcome.reason])
 
 # <mesh>/<name>, or <mesh>/<namespace>/<name> for a policy that lives in a Kubernetes namespace
 policy_path(policy) := concat("/", [policy.mesh, policy.namespace, policy.name]) if {
