@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tests.support.certificates import Tags, envoy_encoded, workload_certificate
+from tests.support.certificates import Tags, envoy_encoded, kuma_uris, workload_certificate
 
 ClientTags = Mapping[str, str | Sequence[str]]
 
@@ -38,7 +38,8 @@ def inbound_check(
     """An inbound check: `client` calls the local inbound whose tags are `local_tags`.
 
     identity: `certificate` (principal and the peer certificate, as with include_peer_certificate),
-    `principal` (the principal only), or `none` (plaintext: no TLS identity at all).
+    `session` (principal and the certificate's URI SANs as dynamic metadata from Envoy's TLS session,
+    decision-api.md), `principal` (the principal only), or `none` (plaintext: no TLS identity at all).
     spiffe_ids: the client certificate's URI SANs exactly (a MeshIdentity certificate has one), in
     place of the Kuma URIs of `client`'s tags. sni: the TLS server name (include_tls_session).
     dataplane: the local Dataplane's `name`, `namespace`, `labels` and `inbound` (the inbound's
@@ -61,6 +62,8 @@ def inbound_check(
         if identity == "certificate":
             pem = workload_certificate(mesh, (), tuple(spiffe_ids)).certificate_pem
             attributes["source"]["certificate"] = envoy_encoded(pem)
+        elif identity == "session":
+            attributes["metadataContext"] = session_metadata(spiffe_ids)
     elif client is not None and identity != "none":
         tags = normalise_tags(client)
         issuing_mesh = client_mesh or mesh
@@ -69,6 +72,8 @@ def inbound_check(
         if identity == "certificate":
             pem = workload_certificate(issuing_mesh, tags).certificate_pem
             attributes["source"]["certificate"] = envoy_encoded(pem)
+        elif identity == "session":
+            attributes["metadataContext"] = session_metadata(kuma_uris(issuing_mesh, tags))
     if http:
         headers = {
             ":authority": f"{local_service}:8080",
@@ -94,6 +99,12 @@ def inbound_check(
     if "principal" in attributes["source"]:
         check["source_principal"] = attributes["source"]["principal"]
     return check
+
+
+def session_metadata(uris: Sequence[str]) -> dict[str, Any]:
+    """The client certificate's URI SANs as Envoy's %DOWNSTREAM_PEER_URI_SAN% puts them in the dynamic
+    metadata it sends (deploy/templates, decision-api.md)."""
+    return {"filterMetadata": {"kuma.authz": {"peer_uri_sans": ",".join(uris)}}}
 
 
 def dataplane_settings(dataplane: Mapping[str, Any] | None) -> dict[str, str]:

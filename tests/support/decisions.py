@@ -62,9 +62,19 @@ def failures_of(opa: OpaServer, scenario: Scenario) -> list[str]:
         if allowed is not decision["allowed"]:
             problems.append(f"kuma.authz.{direction}.allow is {allowed}, decision.allowed {decision['allowed']}")
         problems += explanation_problems(opa.query(f"kuma/authz/{direction}/explanation", request), decision)
+        problems += session_problems(opa, check, decision)
         if problems:
             failures.append(f"{check['name']}: " + "; ".join(problems) + f"\n    decision: {decision}")
     return failures
+
+
+def session_problems(opa: OpaServer, check: dict[str, Any], decision: dict[str, Any]) -> list[str]:
+    """A client certificate's URI SANs handed over from Envoy's TLS session (dynamic metadata) in place
+    of the certificate decide alike (decision-api.md, "Identity from the TLS session")."""
+    if check.get("direction", "inbound") != "inbound" or check.get("identity", "certificate") != "certificate":
+        return []
+    session = opa.query("kuma/authz/inbound/decision", check_input({**check, "identity": "session"}))
+    return [] if session == decision else [f"with the URI SANs from the TLS session: {session}"]
 
 
 def explanation_problems(explanation: dict[str, Any], decision: dict[str, Any]) -> list[str]:
