@@ -27,6 +27,7 @@ from tests.support.processes import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_REGO = Path(__file__).resolve().parent / "baseline" / "baseline.rego"
+FLOOR_REGO = Path(__file__).resolve().parent / "floor" / "floor.rego"
 
 BARE_PARSE = (
     "import pathlib, sys, yaml\n"
@@ -229,11 +230,27 @@ def baseline_bundle(mesh: Mesh, folder: Path) -> Path:
     return target
 
 
-def check_input(request: Request) -> dict[str, Any]:
+def floor_bundle(folder: Path) -> Path:
+    """bench/floor/floor.rego as a bundle with root `floor` (it reads the gen-bundle bundle's data)."""
+    build = folder / "floor-build"
+    shutil.rmtree(build, ignore_errors=True)
+    (build / "floor").mkdir(parents=True)
+    shutil.copy(FLOOR_REGO, build / "floor" / "floor.rego")
+    (build / ".manifest").write_text(json.dumps({"roots": ["floor"], "rego_version": 1}))
+    target = folder / "floor.tar.gz"
+    subprocess.run(["tar", "-czf", str(target), "-C", str(build), ".manifest", "floor"], check=True)
+    shutil.rmtree(build)
+    return target
+
+
+def check_input(request: Request, identity: str = "certificate") -> dict[str, Any]:
+    """The request's check; `identity` (inbound): the client's URI SANs in its `certificate` or handed
+    over from the TLS `session` (decision-api.md)."""
     if request.direction == "inbound":
         return inbound_check(
             request.local,
             request.client,
+            identity=identity,
             spiffe_ids=None if request.spiffe_id is None else [request.spiffe_id],
             dataplane=request.dataplane,
         )
@@ -282,20 +299,38 @@ def eval_runs(
     baseline_budget_seconds: float,
     work: Path,
 ) -> dict[str, Any]:
-    """timer_rego_query_eval_ns for every request, ours and the baseline, in one OPA holding both."""
-    names = {"kuma": bundle.name}
+    """timer_rego_query_eval_ns for every request in one OPA holding every bundle: ours with the client's
+    certificate, ours with its URI SANs from the TLS session, the floors (bench/floor) and the baseline,
+    interleaved request by request so that they share the machine's state."""
+    floor = floor_bundle(bundle.parent)
+    names = {"kuma": bundle.name, "floor": floor.name}
     if baseline is not None:
         names["baseline"] = baseline.name
     if baseline is not None and baseline.parent != bundle.parent:
         raise ValueError("both bundles must be in one folder")
     checks = [(request, check_input(request)) for request in requests_]
+    sessions = {id(r): check_input(r, "session") for r in requests_ if r.direction == "inbound"}
     ours: dict[str, list[float]] = {}
     theirs: dict[str, list[float]] = {}
+    session: dict[str, list[float]] = {}
+    floors: dict[str, list[float]] = {}
     handler: list[float] = []
+
+    def timed(server: Opa, path: str, check: dict[str, Any]) -> float:
+        _, metrics = server.query(path, check)
+        return float(metrics["timer_rego_query_eval_ns"]) / 1e3
+
     with bundle_server(bundle.parent) as url:
         server = Opa(opa_binary, names, url, work).start()
         try:
             problems = [p for request, check in checks for p in verify(server, request, check, baseline is not None)]
+            problems += [
+                f"{request.category}[{request.position}]: the TLS session's URI SANs decide otherwise"
+                for request, check in checks
+                if request.direction == "inbound"
+                and server.query("kuma/authz/inbound/decision", sessions[id(request)])[0]
+                != server.query("kuma/authz/inbound/decision", check)[0]
+            ]
             # the baseline's cost per query at this size, to fit its samples into the budget
             baseline_samples = samples
             if baseline is not None:
@@ -309,10 +344,17 @@ def eval_runs(
             for _ in range(repetitions):
                 for request, check in checks:
                     path = f"kuma/authz/{request.direction}/decision"
+                    has_certificate = "certificate" in check["attributes"]["source"]
                     for _ in range(samples):
                         _, metrics = server.query(path, check)
                         ours.setdefault(request.category, []).append(metrics["timer_rego_query_eval_ns"] / 1e3)
                         handler.append(metrics.get("timer_server_handler_ns", 0) / 1e3)
+                        if request.direction == "outbound":
+                            floors.setdefault("outbound", []).append(timed(server, "floor/outbound", check))
+                        elif has_certificate:
+                            floors.setdefault("certificate", []).append(timed(server, "floor/certificate", check))
+                            ours.setdefault("inbound, by certificate", []).append(ours[request.category][-1])
+                            session.setdefault(request.category, []).append(timed(server, path, sessions[id(request)]))
                     if baseline is not None and is_baseline_category(request):
                         for _ in range(baseline_samples):
                             _, metrics = server.query("baseline/decision", check)
@@ -320,9 +362,12 @@ def eval_runs(
             memory = server.memory()
         finally:
             server.stop()
+    by_certificate = ours.pop("inbound, by certificate", [])
     all_ours = [v for values in ours.values() for v in values]
     mtp_ours = [v for category, values in ours.items() if category.startswith("inbound/mtp-") for v in values]
+    outbound_ours = [v for category, values in ours.items() if category.startswith("outbound/") for v in values]
     all_theirs = [v for values in theirs.values() for v in values]
+    all_session = [v for values in session.values() for v in values]
     return {
         "problems": problems,
         "requests": len(checks),
@@ -333,6 +378,13 @@ def eval_runs(
         "baseline_mtp_us": summary(all_theirs) if all_theirs else None,
         "ours_by_category_us": {category: summary(values) for category, values in sorted(ours.items())},
         "baseline_by_category_us": {category: summary(values) for category, values in sorted(theirs.items())},
+        # The floors (bench/floor/floor.rego) next to the decisions they bound, on the same inputs.
+        "inbound_certificate_us": summary(by_certificate),
+        "floor_certificate_us": summary(floors.get("certificate", [])),
+        "inbound_session_us": summary(all_session),
+        "session_by_category_us": {category: summary(values) for category, values in sorted(session.items())},
+        "outbound_us": summary(outbound_ours),
+        "floor_outbound_us": summary(floors.get("outbound", [])),
         "server_handler_us": summary(handler),
         "opa_rss_bytes_after_eval": memory.get("VmRSS"),
     }

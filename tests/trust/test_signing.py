@@ -76,7 +76,7 @@ WEB_TO_PAYMENTS = inbound_check({"kuma.io/service": "payments"}, {"kuma.io/servi
 ORDERS_TO_PAYMENTS = inbound_check({"kuma.io/service": "payments"}, {"kuma.io/service": "orders"})
 QUERY = "data.kuma.authz.inbound.allow"
 RESPONSE_REGO = "kuma/authz/response/response.rego"
-ALLOW_EVERYTHING = ("allowed := outcome.allowed == true", "allowed := true")
+ALLOW_EVERYTHING = ("\toutcome.allowed == true\n", "\toutcome.allowed == outcome.allowed\n")
 
 # Everything but the signatures: the library's Rego files, data.json and .manifest.
 SIGNED_FILES = len(library_files()) + 2
