@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import measure, report
+from bench import measure, report, split
 from bench import mesh as meshes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +60,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         choices=("auto", "skip"),
         default="auto",
         help="end to end through Envoy with deploy/ (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--split",
+        choices=("auto", "skip"),
+        default="auto",
+        help="time --split and measure OPA-Envoy with one split bundle (bench/split.py; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--split-reps",
+        type=int,
+        default=1,
+        help="repetitions of the split timings, each three gen-bundle runs with an inventory (default: %(default)s)",
     )
     parser.add_argument("--envoy-rate", type=int, default=500, help="requests per second (default: %(default)s)")
     parser.add_argument("--envoy-duration", type=int, default=30, help="seconds per load run (default: %(default)s)")
@@ -133,7 +145,12 @@ def run_size(size: int, arguments: argparse.Namespace, work: Path, opa: str) -> 
     e2e = next(r for r in requests if r.category == "inbound/mtp-middle-entry" and r.position == "middle")
     for problem in evaluation["problems"]:
         log(f"  PROBLEM {problem}")
+    split_results = None
+    if arguments.split != "skip":
+        log(f"{size:>7,} policies: split bundles")
+        split_results = split.run(mesh, folder, arguments.split_reps, work)
     return {
+        "split": split_results,
         "size": size,
         "resources": dict(mesh.counts),
         "services": mesh.generated,

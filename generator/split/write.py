@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -143,10 +144,12 @@ def write_split(directory: Path, bundles: Iterable[ProxyBundle]) -> SplitReport:
     for bundle in bundles:
         relative = bundle_path(bundle.proxy)
         report.entries.append({**proxy_metadata(bundle.proxy), "file": relative, "revision": bundle.revision})
-        if _write_if_changed(directory / relative, bundle.archive):
+        if _write_if_changed(directory / relative, bundle.archive, sync=False):
             report.written.append(relative)
         else:
             report.unchanged += 1
+    if report.written:
+        os.sync()  # one flush for every bundle written, before the index names them
     report.entries.sort(key=lambda entry: str(entry["file"]))
     index = {"format": INDEX_FORMAT, "generator": "gen-bundle", "bundles": report.entries}
     _write_if_changed(directory / INDEX_NAME, json.dumps(index, indent=1, sort_keys=True).encode() + b"\n")
@@ -157,13 +160,13 @@ def write_split(directory: Path, bundles: Iterable[ProxyBundle]) -> SplitReport:
     return report
 
 
-def _write_if_changed(path: Path, content: bytes) -> bool:
+def _write_if_changed(path: Path, content: bytes, *, sync: bool = True) -> bool:
     try:
         if path.stat().st_size == len(content) and path.read_bytes() == content:
             return False
     except FileNotFoundError:
         pass
-    write_atomically(path, content)
+    write_atomically(path, content, sync=sync)
     return True
 
 
