@@ -353,6 +353,7 @@ def eval_runs(
                             floors.setdefault("outbound", []).append(timed(server, "floor/outbound", check))
                         elif has_certificate:
                             floors.setdefault("certificate", []).append(timed(server, "floor/certificate", check))
+                            floors.setdefault("minimal", []).append(timed(server, "floor/minimal_inbound", check))
                             ours.setdefault("inbound, by certificate", []).append(ours[request.category][-1])
                             session.setdefault(request.category, []).append(timed(server, path, sessions[id(request)]))
                     if baseline is not None and is_baseline_category(request):
@@ -381,6 +382,7 @@ def eval_runs(
         # The floors (bench/floor/floor.rego) next to the decisions they bound, on the same inputs.
         "inbound_certificate_us": summary(by_certificate),
         "floor_certificate_us": summary(floors.get("certificate", [])),
+        "minimal_inbound_us": summary(floors.get("minimal", [])),
         "inbound_session_us": summary(all_session),
         "session_by_category_us": {category: summary(values) for category, values in sorted(session.items())},
         "outbound_us": summary(outbound_ours),

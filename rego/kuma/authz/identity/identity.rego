@@ -92,12 +92,14 @@ uri_san := concat(",", peer_uris) if {
 # kuma://<key>/<value>, where the key may itself contain "/" (kuma://kuma.io/zone/us-east).
 uri_pairs contains ["kuma.io/service", id[1]] if {
 	some san in peer_uris
+	startswith(san, "spiffe://")
 	id := request.kuma_spiffe_id(san)
 	id[0] == request.mesh
 }
 
 uri_pairs contains pair if {
 	some san in peer_uris
+	startswith(san, "kuma://")
 	pair := kuma_tag(san)
 }
 
@@ -135,14 +137,8 @@ client := {"status": status, "principal": principal, "tags": tags} if {
 	status != "none"
 }
 
-# kuma://<key>/<value> -> [key, value], cut at the last "/"
-kuma_tag(tag_uri) := [key, value] if {
-	startswith(tag_uri, "kuma://")
-	rest := substring(tag_uri, 7, -1)
-	slashes := indexof_n(rest, "/")
-	last := slashes[count(slashes) - 1]
-	key := substring(rest, 0, last)
-	value := substring(rest, last + 1, -1)
-	key != ""
-	value != ""
+# kuma://<key>/<value> -> [key, value], cut at the last "/"; both non-empty. One match does it all:
+# the greedy key runs to the last "/", as the value has none.
+kuma_tag(tag_uri) := [parts[1], parts[2]] if {
+	parts := regex.find_all_string_submatch_n(`^kuma://(.+)/([^/]+)$`, tag_uri, 1)[0]
 }
