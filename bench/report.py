@@ -124,22 +124,26 @@ def floor_table(results: dict[str, Any]) -> list[str]:
         "",
         "Medians in µs (p99), the same OPA and inputs, interleaved. The inbound floor is the bare certificate "
         "parse (`crypto.x509.parse_certificates(urlquery.decode(...))`); the outbound floor reads the "
-        "destination and looks it up once in the compiled data (bench/floor/floor.rego). *Session*: the same "
+        "destination and looks it up once in the compiled data (bench/floor/floor.rego). *Minimal policy*: the "
+        "parse plus one keyed look-up of the entries for the local and the client service, the least any "
+        "certificate decision could do, a yardstick for what OPA charges per rule. *Session*: the same "
         "inbound checks with the client's URI SANs handed over from Envoy's TLS session instead of its "
         "certificate.",
         "",
-        "| policies | inbound, by certificate | certificate parse | ratio | inbound, session | session / certificate "
-        "| outbound | outbound floor | ratio |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| policies | inbound, by certificate | certificate parse | ratio | minimal policy | ratio "
+        "| inbound, session | session / certificate | outbound | outbound floor | ratio |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in results["sizes"]:
         e = s["evaluation"]
         if not e.get("floor_certificate_us"):
             continue
         cert, parse, session = e["inbound_certificate_us"], e["floor_certificate_us"], e["inbound_session_us"]
+        minimal = e["minimal_inbound_us"]
         outbound, floor = e["outbound_us"], e["floor_outbound_us"]
         out.append(
             f"| {s['size']:,} | {_us(cert)} | {_us(parse)} | {cert['median'] / parse['median']:.2f} × | "
+            f"{_us(minimal)} | {minimal['median'] / parse['median']:.2f} × | "
             f"{_us(session)} | {session['median'] / cert['median']:.2f} × | {_us(outbound)} | {_us(floor)} | "
             f"{outbound['median'] / floor['median']:.2f} × |"
         )
