@@ -11,13 +11,16 @@ import shutil
 import tarfile
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench import mesh as meshes
+from bench.measure import check_input
+from bench.split import write_inventory
 from generator.build import build, split
 from generator.bundle import DATA_PATH
 from generator.bundle.library import library_files
@@ -40,6 +43,8 @@ SCENARIO = ROOT / "tests" / "scenarios" / "split"
 POLICIES = SCENARIO / "mesh.yaml"
 INVENTORY = SCENARIO / "dataplanes.yaml"
 TRUST_DOMAIN = "spiffe://default.zone-1.mesh.local"
+BENCH_MESH_SIZE = 300
+PROXIES_ASKED = 4  # of the services the benchmark's requests are about, spread over the mesh
 NAMED_SERVICES = ["billing", "httpbin", "monitoring", "orders", "orders-metrics", "web"]
 # one query for every check: the dispatcher decides either direction
 BATCH = "decisions := [d | some c in input.cases; d := data.kuma.authz.decision with input as c]"
@@ -164,6 +169,32 @@ def test_every_split_bundle_decides_as_the_whole_bundle_for_its_proxy(built: Bui
         "passthrough-allowed",
         "passthrough-blocked",
     }
+
+
+def test_split_bundles_of_the_benchmark_mesh_decide_as_the_whole_one(tmp_path: Path) -> None:
+    """The benchmark's synthetic mesh (bench/mesh.py: namespace and team policies, zone-origin ones,
+    legacy TrafficPermissions, rules[] by Dataplane label, ExternalServices, MeshPassthroughs): every
+    request set of the benchmark, asked as each of a few proxies, of its Dataplane and service bundles."""
+    mesh = meshes.generate(BENCH_MESH_SIZE)
+    meshes.write(mesh, tmp_path / "policies")
+    write_inventory(mesh, tmp_path / "dataplanes.json")
+    inventory = read_inventory(str(tmp_path / "dataplanes.json"))
+    whole = build_split(tmp_path / "policies", tmp_path / "split", inventory)
+    requests = meshes.requests_for(mesh)
+    numbers = {meshes.service_name(s): s for s in range(mesh.generated)}
+    proxies = sorted({numbers[r.local["kuma.io/service"]] for r in requests if r.local["kuma.io/service"] in numbers})
+    index = {(entry.get("service") or entry["name"]): file for file, entry in index_of(tmp_path / "split").items()}
+    checks: dict[str, list[dict[str, Any]]] = {}
+    for s in proxies[:: max(1, len(proxies) // PROXIES_ASKED)]:
+        service = meshes.service_name(s)
+        as_proxy = [replace(r, local=meshes.inbound_tags(s), dataplane=meshes.dataplane_of(s)) for r in requests]
+        asked = [check_input(r) for r in as_proxy]
+        checks[index[service]] = checks[index[meshes.dataplane_of(s)["name"]]] = asked
+    everything = [check for file in sorted(checks) for check in checks[file]]
+    expected = iter(decisions(whole, everything))
+    for file in sorted(checks):
+        wanted = [next(expected) for _ in checks[file]]
+        assert decisions(tmp_path / "split" / file, checks[file]) == wanted, file
 
 
 def test_every_split_data_document_follows_the_data_schema(built: Built) -> None:
