@@ -28,11 +28,12 @@ from generator.bundle.manifest import canonical_json
 from generator.bundle.segmented import Part, Shared, SharedMembers, build_segmented_archive, joined, tar_of
 from generator.bundle.sign import load_verification_key
 from generator.bundle.verify import verify_archive
+from generator.compile import DATA_FORMAT
 from generator.model.inventory import Dataplane
 from generator.reading.inventory import read_inventory
-from generator.split.distribute import split_data
+from generator.split.distribute import UnknownData, split_data
 from generator.split.layout import segment
-from generator.split.proxies import DATAPLANE, KINDS, SERVICE, proxies_of
+from generator.split.proxies import DATAPLANE, KINDS, SERVICE, Proxy, proxies_of
 from generator.split.write import SplitBundler, write_split
 from tests.support.checks import inbound_check, outbound_check
 from tests.support.data_schema import assert_follows_data_schema
@@ -195,6 +196,14 @@ def test_split_bundles_of_the_benchmark_mesh_decide_as_the_whole_one(tmp_path: P
     for file in sorted(checks):
         wanted = [next(expected) for _ in checks[file]]
         assert decisions(tmp_path / "split" / file, checks[file]) == wanted, file
+
+
+def test_data_of_a_shape_the_split_does_not_know_is_refused_not_cut_blindly() -> None:
+    data = {"format": DATA_FORMAT, "semantics": {}, "meshes": {"default": {"defined": True, "novel": {"policy": 3}}}}
+    with pytest.raises(UnknownData, match=r"the mesh document key\(s\) \['novel'\]"):
+        list(split_data(data, [Proxy("default", SERVICE, "web")]))
+    with pytest.raises(UnknownData, match="format"):
+        list(split_data({**data, "format": DATA_FORMAT + 1}, [Proxy("default", SERVICE, "web")]))
 
 
 def test_every_split_data_document_follows_the_data_schema(built: Built) -> None:

@@ -34,6 +34,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.compile import DATA_FORMAT
 from generator.split.proxies import DATAPLANE, SERVICE, SERVICE_TAG, Proxy
 
 Json = dict[str, Any]
@@ -41,6 +42,35 @@ Json = dict[str, Any]
 SlotKey = tuple[str, ...]
 Path = tuple[Any, ...]
 SELECTIONS = ("from_policies", "rules_policies", "passthrough_policies", "passthrough_modes")
+# Every key of a mesh document this module knows how to cut (docs/data-shape.md, format 2). A key it does
+# not know might hold policy numbers it would not remap: such data is refused, never split blindly.
+KNOWN_KEYS: dict[tuple[str, ...], frozenset[str]] = {
+    (): frozenset({"defined", "mtls", "passthrough", "policies", "selection", "inbound", "outbound"}),
+    ("selection",): frozenset({"from", *SELECTIONS}),
+    ("inbound",): frozenset({"rules", "identities", "traffic_permissions"}),
+    ("inbound", "rules"): frozenset({"exact", "prefix", "sni"}),
+    ("inbound", "identities"): frozenset({"selectors"}),
+    ("inbound", "traffic_permissions"): frozenset({"select", "sources"}),
+    ("outbound",): frozenset({"external_services", "by_address", "by_host", "mesh_passthrough"}),
+    ("outbound", "mesh_passthrough"): frozenset(
+        {"selectors", "prefixes", "prefix_lengths", "domains", "wildcards", "layer7_domain_ports"}
+    ),
+}
+
+
+class UnknownData(ValueError):
+    """Compiled data of a shape this module does not know how to cut."""
+
+
+def check_known(mesh: Json) -> None:
+    for path, known in KNOWN_KEYS.items():
+        part = mesh
+        for step in path:
+            part = part[step]
+        unknown = set(part) - known
+        if unknown:
+            where = ".".join(path) or "the mesh document"
+            raise UnknownData(f"--split does not know {where} key(s) {sorted(unknown)}: generator/split/ needs them")
 
 
 @dataclass
@@ -159,6 +189,7 @@ class Distribution:
     """The records of one mesh handed out to its proxies."""
 
     def __init__(self, mesh: Json, proxies: list[Proxy]) -> None:
+        check_known(mesh)
         self.mesh = mesh
         self.reach = Reach(proxies)
         self.own = [Collected() for _ in proxies]
@@ -395,6 +426,8 @@ def split_data(data: Json, proxies: list[Proxy]) -> Iterator[SplitDocument]:
     by_mesh: dict[str, list[Proxy]] = {}
     for proxy in proxies:
         by_mesh.setdefault(proxy.mesh, []).append(proxy)
+    if data.get("format") != DATA_FORMAT:
+        raise UnknownData(f"--split cuts data format {DATA_FORMAT}, not {data.get('format')}")
     head = {key: value for key, value in data.items() if key != "meshes"}
     for mesh, members in by_mesh.items():
         distribution = Distribution(data["meshes"][mesh], members)
