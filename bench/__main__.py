@@ -71,7 +71,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--split-reps",
         type=int,
         default=1,
-        help="repetitions of the split timings, each three gen-bundle runs with an inventory (default: %(default)s)",
+        help="repetitions of the split timings, each two gen-bundle runs with an inventory (default: %(default)s)",
     )
     parser.add_argument("--envoy-rate", type=int, default=500, help="requests per second (default: %(default)s)")
     parser.add_argument("--envoy-duration", type=int, default=30, help="seconds per load run (default: %(default)s)")
@@ -148,7 +148,8 @@ def run_size(size: int, arguments: argparse.Namespace, work: Path, opa: str) -> 
     split_results = None
     if arguments.split != "skip":
         log(f"{size:>7,} policies: split bundles")
-        split_results = split.run(mesh, folder, arguments.split_reps, work)
+        plain = compiled["gen_bundle_seconds"]["median"]
+        split_results = split.run(mesh, folder, arguments.split_reps, work, plain)
     return {
         "split": split_results,
         "size": size,
