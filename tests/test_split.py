@@ -11,6 +11,7 @@ import shutil
 import tarfile
 import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
@@ -45,6 +46,7 @@ POLICIES = SCENARIO / "mesh.yaml"
 INVENTORY = SCENARIO / "dataplanes.yaml"
 TRUST_DOMAIN = "spiffe://default.zone-1.mesh.local"
 BENCH_MESH_SIZE = 300
+PARALLEL_OPAS = 4
 PROXIES_ASKED = 4  # of the services the benchmark's requests are about, spread over the mesh
 NAMED_SERVICES = ["billing", "httpbin", "monitoring", "orders", "orders-metrics", "web"]
 # one query for every check: the dispatcher decides either direction
@@ -146,18 +148,27 @@ def decisions(bundle: Path, checks: list[dict[str, Any]]) -> list[Any]:
         return found
 
 
+def same_decisions(whole: Path, directory: Path, checks: dict[str, list[dict[str, Any]]]) -> list[Any]:
+    """Ask the whole bundle every check, and each split bundle its own (OPAs started side by side);
+    assert they decide alike; the decisions."""
+    files = sorted(checks)
+    everything = [check for file in files for check in checks[file]]
+    with ThreadPoolExecutor(max_workers=PARALLEL_OPAS) as pool:
+        expected = pool.submit(decisions, whole, everything)
+        found = dict(zip(files, pool.map(lambda file: decisions(directory / file, checks[file]), files), strict=True))
+        wanted = iter(expected.result())
+    for file in files:
+        assert found[file] == [next(wanted) for _ in checks[file]], file
+    return [decision for file in files for decision in found[file]]
+
+
 def test_every_split_bundle_decides_as_the_whole_bundle_for_its_proxy(built: Built) -> None:
     index = index_of(built.directory)
     kinds = {entry["kind"] for entry in index.values()}
     assert kinds == {SERVICE, DATAPLANE}
     checks = {file: list(proxy_checks(entry, built.inventory)) for file, entry in index.items()}
-    everything = [check for file in sorted(checks) for check in checks[file]]
-    expected = iter(decisions(built.whole, everything))
-    reasons: set[str] = set()
-    for file in sorted(checks):
-        wanted = [next(expected) for _ in checks[file]]
-        reasons.update(decision["dynamic_metadata"]["reason"] for decision in wanted)
-        assert decisions(built.directory / file, checks[file]) == wanted, file
+    found = same_decisions(built.whole, built.directory, checks)
+    reasons = {decision["dynamic_metadata"]["reason"] for decision in found}
     # the scenario reaches every kind of outcome, so the comparison covers each part of the data
     assert reasons >= {
         "allowed-by-policy",
@@ -191,11 +202,7 @@ def test_split_bundles_of_the_benchmark_mesh_decide_as_the_whole_one(tmp_path: P
         as_proxy = [replace(r, local=meshes.inbound_tags(s), dataplane=meshes.dataplane_of(s)) for r in requests]
         asked = [check_input(r) for r in as_proxy]
         checks[index[service]] = checks[index[meshes.dataplane_of(s)["name"]]] = asked
-    everything = [check for file in sorted(checks) for check in checks[file]]
-    expected = iter(decisions(whole, everything))
-    for file in sorted(checks):
-        wanted = [next(expected) for _ in checks[file]]
-        assert decisions(tmp_path / "split" / file, checks[file]) == wanted, file
+    same_decisions(whole, tmp_path / "split", checks)
 
 
 def test_data_of_a_shape_the_split_does_not_know_is_refused_not_cut_blindly() -> None:
