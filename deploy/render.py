@@ -28,6 +28,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 INBOUND_DECISION = "kuma/authz/inbound/decision"
 OUTBOUND_DECISION = "kuma/authz/outbound/decision"
+WHOLE_BUNDLE = "bundle.tar.gz"  # the whole-mesh bundle, at the bundle server's root
 
 # How the HTTP ext_authz checks carry the client's identity (docs/decision-api.md#identity-from-the-tls-session):
 # "metadata": Envoy writes the verified peer certificate's URI SANs into dynamic metadata
