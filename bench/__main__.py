@@ -173,6 +173,19 @@ def run_size(size: int, arguments: argparse.Namespace, work: Path, opa: str) -> 
     }
 
 
+def proxy_bundle(size: dict[str, Any]) -> Path | None:
+    """The split bundle (bench/split.py) of the Dataplane that serves the end-to-end request's inbound: what
+    its sidecar's OPA-Envoy fetches in a split deployment (docs/split.md)."""
+    folder = ((size.get("split") or {}).get("writing") or {}).get("split_folder")
+    if not folder:
+        return None
+    app = size["e2e_request"]["local"].get("app", "")
+    name = meshes.dataplane_of(int(app.removeprefix("svc-")))["name"] if app.startswith("svc-") else None
+    index = json.loads((Path(folder) / "index.json").read_text())["bundles"]
+    entry = next((e for e in index if e.get("name") == name), None)
+    return Path(folder) / entry["file"] if entry else None
+
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -206,15 +219,21 @@ def main(argv: list[str] | None = None) -> int:
             from bench import envoy
 
             largest = max(results["sizes"], key=lambda s: s["size"])
-            log(f"end to end through Envoy with the {largest['size']:,}-policy bundle")
+            whole = work / str(largest["size"]) / "bundles" / "bundle.tar.gz"
+            own = proxy_bundle(largest)
+            log(
+                f"end to end through Envoy with the {largest['size']:,}-policy mesh "
+                f"({'the proxy’s split bundle, and the whole mesh' if own else 'the whole-mesh bundle'})"
+            )
             results["envoy"] = envoy.run(
-                work / str(largest["size"]) / "bundles" / "bundle.tar.gz",
+                own or whole,
                 largest["e2e_request"]["local"],
                 largest["e2e_request"]["client"],
                 arguments.envoy_rate,
                 arguments.envoy_duration,
                 arguments.reps,
                 work,
+                whole_mesh=whole if own else None,
             )
             results["envoy"]["size"] = largest["size"]
             for line in results["envoy"].get("notes", []):

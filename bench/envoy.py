@@ -34,7 +34,13 @@ CONNECTIONS = 8
 WARM_UP_SECONDS = 3
 # Paths measured in turn within one run: ours with deploy/'s configuration, no ext_authz at all, ours
 # without decision logs, and an OPA-Envoy whose policy allows at once (OPA's "NOP" floor).
-VARIANTS = ("with_ext_authz", "without_ext_authz", "with_ext_authz_no_decision_logs", "with_ext_authz_nop_policy")
+VARIANTS = (
+    "with_ext_authz",
+    "without_ext_authz",
+    "with_ext_authz_no_decision_logs",
+    "with_ext_authz_nop_policy",
+    "with_ext_authz_whole_mesh",
+)
 
 APP_NGINX = """\
 worker_processes 1;
@@ -234,7 +240,10 @@ def run(
     duration: int,
     repetitions: int,
     work: Path,
+    whole_mesh: Path | None = None,
 ) -> dict[str, Any]:
+    """`bundle` is the one the server sidecar's OPA-Envoy holds (the proxy's split bundle in a full run,
+    docs/split.md); `whole_mesh`, when given, is measured too, in a fourth OPA-Envoy, for comparison."""
     reason = unavailable()
     if reason:
         return {"status": reason, "rate": rate}
@@ -322,6 +331,21 @@ def run(
     quiet_config.write_text(
         server_config.read_text().replace(f"port_value: {deployment.server.opa.port}", f"port_value: {quiet_grpc}")
     )
+    whole_grpc = free_port()
+    whole_opa_config = root / "config" / "opa-inbound-whole-mesh.yaml"
+    whole_config = root / "config" / "envoy-inbound-whole-mesh.yaml"
+    if whole_mesh is not None:
+        shutil.copy(whole_mesh, served / "whole.tar.gz")
+        os.chmod(served / "whole.tar.gz", 0o644)
+        whole_opa_config.write_text(
+            configs["opa-inbound.yaml"]
+            .read_text()
+            .replace("resource: bundle.tar.gz", "resource: whole.tar.gz")
+            .replace(f":{deployment.server.opa.port}", f":{whole_grpc}")
+        )
+        whole_config.write_text(
+            server_config.read_text().replace(f"port_value: {deployment.server.opa.port}", f"port_value: {whole_grpc}")
+        )
     plain_config = root / "config" / "envoy-inbound-without-ext-authz.yaml"
     plain_config.write_text(yaml.safe_dump(without_ext_authz(yaml.safe_load(server_config.read_text()))))
     app_config = root / "config" / "app-nginx.conf"
@@ -340,7 +364,6 @@ def run(
         ]
         return Process(name, command, logs / f"{name}.log", f"http://{LOOPBACK}:{admin_port}/ready")
 
-    opa_rest = free_port()
     processes: list[Process] = []
     results: dict[str, Any] = {
         "rate": rate,
@@ -371,76 +394,44 @@ def run(
                 f"http://{LOOPBACK}:{deployment.server.app.port}/",
             ).start()
         )
+
+        def opa_envoy(name: str, config: Path) -> Process:
+            rest = free_port()
+            command = [tool("opa-envoy-plugin"), "run", "--server", "--addr", f"{LOOPBACK}:{rest}"]
+            command += ["--config-file", str(config), "--log-level", "error"]
+            health = f"http://{LOOPBACK}:{rest}/health?bundles&plugins"
+            return Process(name, command, logs / f"{name}.log", health).start(300)
+
         started = time.perf_counter()
-        opa = Process(
-            "opa-envoy",
-            [
-                tool("opa-envoy-plugin"),
-                "run",
-                "--server",
-                "--addr",
-                f"{LOOPBACK}:{opa_rest}",
-                "--config-file",
-                str(configs["opa-inbound.yaml"]),
-                "--log-level",
-                "error",
-            ],
-            logs / "opa-envoy.log",
-            f"http://{LOOPBACK}:{opa_rest}/health?bundles&plugins",
-        ).start(300)
+        opa = opa_envoy("opa-envoy", configs["opa-inbound.yaml"])
         processes.append(opa)
         results["opa_envoy_activation_seconds"] = time.perf_counter() - started
-        nop_rest = free_port()
-        nop = Process(
-            "opa-envoy-nop",
-            [
-                tool("opa-envoy-plugin"),
-                "run",
-                "--server",
-                "--addr",
-                f"{LOOPBACK}:{nop_rest}",
-                "--config-file",
-                str(nop_opa_config),
-                "--log-level",
-                "error",
-            ],
-            logs / "opa-envoy-nop.log",
-            f"http://{LOOPBACK}:{nop_rest}/health?bundles&plugins",
-        ).start()
+        nop = opa_envoy("opa-envoy-nop", nop_opa_config)
         processes.append(nop)
-        quiet_rest = free_port()
-        quiet = Process(
-            "opa-envoy-no-decision-logs",
-            [
-                tool("opa-envoy-plugin"),
-                "run",
-                "--server",
-                "--addr",
-                f"{LOOPBACK}:{quiet_rest}",
-                "--config-file",
-                str(quiet_opa_config),
-                "--log-level",
-                "error",
-            ],
-            logs / "opa-envoy-no-decision-logs.log",
-            f"http://{LOOPBACK}:{quiet_rest}/health?bundles&plugins",
-        ).start(300)
+        quiet = opa_envoy("opa-envoy-no-decision-logs", quiet_opa_config)
         processes.append(quiet)
+        variants = [
+            ("with_ext_authz", server_config),
+            ("without_ext_authz", plain_config),
+            ("with_ext_authz_no_decision_logs", quiet_config),
+            ("with_ext_authz_nop_policy", nop_config),
+        ]
+        whole = None
+        if whole_mesh is not None:
+            whole = opa_envoy("opa-envoy-whole-mesh", whole_opa_config)
+            processes.append(whole)
+            variants.append(("with_ext_authz_whole_mesh", whole_config))
         opa_of = {
             "with_ext_authz": opa,
             "with_ext_authz_no_decision_logs": quiet,
             "with_ext_authz_nop_policy": nop,
             "without_ext_authz": opa,
+            "with_ext_authz_whole_mesh": whole or opa,
         }
         client_envoy = envoy("client-envoy", configs["envoy-client.yaml"], deployment.client.admin_port).start()
         processes.append(client_envoy)
         for rep in range(repetitions):
-            for variant, config in (
-                ("with_ext_authz", server_config),
-                ("without_ext_authz", plain_config),
-                ("with_ext_authz_no_decision_logs", quiet_config),
-                ("with_ext_authz_nop_policy", nop_config),
-            ):
+            for variant, config in variants:
                 server = envoy(f"server-envoy-{variant}", config, deployment.server.admin_port).start()
                 try:
                     probe = requests.get(url, timeout=10)
@@ -467,6 +458,8 @@ def run(
                 finally:
                     server.stop()
         results["opa_envoy_rss_bytes"] = _rss(opa)
+        if whole is not None:
+            results["opa_envoy_whole_mesh_rss_bytes"] = _rss(whole)
     except (RuntimeError, TimeoutError, subprocess.CalledProcessError, OSError) as error:
         results["status"] = f"failed: {error}"
         return results
@@ -477,6 +470,8 @@ def run(
     from bench.measure import summary
 
     for variant, runs in results["runs"].items():
+        if not runs:
+            continue
         results[variant] = {
             key: summary([r[key] for r in runs]) for key in ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "qps")
         }
@@ -498,6 +493,10 @@ def run(
     results["nop_added_p99_ms"] = (
         results["with_ext_authz_nop_policy"]["p99_ms"]["median"] - results["without_ext_authz"]["p99_ms"]["median"]
     )
+    if "with_ext_authz_whole_mesh" in results:
+        results["whole_mesh_added_p99_ms"] = (
+            results["with_ext_authz_whole_mesh"]["p99_ms"]["median"] - results["without_ext_authz"]["p99_ms"]["median"]
+        )
     results["status"] = "measured"
     results["description"] = (
         f"fortio {FORTIO_VERSION}, {rate} req/s for {duration} s over {CONNECTIONS} keep-alive connections, "
@@ -505,7 +504,9 @@ def run(
         f"{envoy_version(envoy_binary())}, "
         "--concurrency 1 each; OPA-Envoy (opa-envoy-plugin, deploy/'s configuration, run with "
         "--log-level error, so its console decision log is silent) "
-        f"with the benchmark bundle; the check walks the look-ups of an MTP request "
+        f"with {'the server proxy’s split bundle (docs/split.md)' if whole_mesh else 'the benchmark bundle'}; "
+        "the client's URI SANs reach OPA as Envoy metadata (deploy/'s default); the check walks the look-ups "
+        "of an MTP request "
         f"(inbound {local.get('kuma.io/service')}, client {client.get('kuma.io/service')})."
     )
     return results

@@ -293,6 +293,7 @@ def markdown(results: dict[str, Any]) -> str:
             ("with_ext_authz", f"… → Envoy + ext_authz (OPA-Envoy, {envoy.get('size', 0):,}-policy bundle) → app"),
             ("with_ext_authz_no_decision_logs", "… the same, OPA-Envoy without decision logs"),
             ("with_ext_authz_nop_policy", "… → Envoy + ext_authz (OPA-Envoy, policy that allows at once) → app"),
+            ("with_ext_authz_whole_mesh", "… → Envoy + ext_authz (OPA-Envoy, the whole-mesh bundle) → app"),
         ):
             r = envoy.get(key)
             if not r:

@@ -6,11 +6,13 @@
 #   the local inbound, iterate over their `from` entries, keep the entries whose targetRef the
 #   client matches, and let the highest-precedence entry decide (targetRef kind, origin, role,
 #   display name descending, then `from` order: the last applicable entry wins).
-#   Identity comes from the same request normalisation as the gen-bundle library
-#   (data.kuma.authz.request), so the two differ only in how they find the deciding entry.
+#   Identity comes from the same request normalisation and client identity as the gen-bundle library
+#   (data.kuma.authz.request, data.kuma.authz.identity), so the two differ only in how they find the
+#   deciding entry.
 #   Benchmark only: not shipped, not part of the decision API.
 package baseline
 
+import data.kuma.authz.identity
 import data.kuma.authz.request
 
 system_namespaces := {"kuma-system", "kong-mesh-system"}
@@ -21,7 +23,7 @@ origin_level := {"global": 0, "zone": 2}
 
 local := request.local_tags
 
-client := request.client.tags
+client := identity.tags
 
 # --- what a targetRef requires ------------------------------------------------------------------
 
@@ -118,7 +120,7 @@ outcomes := {
 default decision := {"allowed": false, "reason": "no-policy", "shadow_deny": false}
 
 decision := {"allowed": false, "reason": "invalid-input", "shadow_deny": false} if {
-	request.client.status != "verified"
+	identity.status != "verified"
 } else := object.union(outcomes[winner[5]], {"policy": winner[3]}) if {
 	winner
 } else := {"allowed": false, "reason": "no-matching-rule", "shadow_deny": false} if {
