@@ -377,3 +377,8 @@ def test_every_split_bundle_is_signed(tmp_path: Path) -> None:
     for bundle in bundles:
         verified = verify_archive(bundle.read_bytes(), key)
         assert verified.ok, (bundle, verified.problems)
+    # and OPA itself activates one only with the right key (the secret itself, for HMAC)
+    with OpaServer(bundles[0], "--verification-key", secret.read_text(), "--signing-alg", "HS256") as opa:
+        assert opa.get("kuma/compiled/format") == DATA_FORMAT
+    with pytest.raises(RuntimeError, match="opa exited"):
+        OpaServer(bundles[0], "--verification-key", "another secret", "--signing-alg", "HS256").start()
