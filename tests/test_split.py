@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import shutil
 import tarfile
 import zlib
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench import mesh as meshes
 from bench.measure import check_input
@@ -26,14 +29,22 @@ from generator.build import build, split
 from generator.bundle import DATA_PATH
 from generator.bundle.library import library_files
 from generator.bundle.manifest import canonical_json
-from generator.bundle.segmented import Part, Shared, SharedMembers, build_segmented_archive, joined, tar_of
+from generator.bundle.segmented import (
+    Part,
+    Shared,
+    SharedMembers,
+    build_segmented_archive,
+    gzip_parts,
+    joined,
+    tar_of,
+)
 from generator.bundle.sign import load_verification_key
 from generator.bundle.verify import verify_archive
 from generator.compile import DATA_FORMAT
 from generator.model.inventory import Dataplane
 from generator.reading.inventory import read_inventory
 from generator.split.distribute import UnknownData, split_data
-from generator.split.layout import segment
+from generator.split.layout import MAX_SEGMENT, segment
 from generator.split.proxies import DATAPLANE, KINDS, SERVICE, Proxy, proxies_of
 from generator.split.write import SplitBundler, write_split
 from tests.support.checks import inbound_check, outbound_check
@@ -301,6 +312,25 @@ def test_split_data_is_encoded_as_the_canonical_json_of_the_document(built: Buil
         parts = bundler.encode(document)
         assert any(isinstance(part, Shared) for part in parts)
         assert joined(parts) == canonical_json(document.data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.binary(max_size=3000)), max_size=6))
+def test_shared_parts_compress_to_one_gzip_member_of_their_concatenation(parts: list[tuple[bool, bytes]]) -> None:
+    built: list[Part] = [Shared.of(data) if shared else data for shared, data in parts]
+    archive = gzip_parts(built)
+    whole = b"".join(data for _, data in parts)
+    assert zlib.decompressobj(wbits=31).decompress(archive) == whole  # one member, CRC and length checked
+    assert gzip.decompress(archive) == whole
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=120), st.text(max_size=120))
+def test_escaped_names_are_safe_distinct_path_segments(first: str, second: str) -> None:
+    escaped = segment(first)
+    assert re.fullmatch(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*", escaped)
+    assert len(escaped) <= MAX_SEGMENT
+    assert (segment(second) == escaped) == (first == second)
 
 
 @pytest.mark.parametrize(
