@@ -22,9 +22,9 @@ from generator.model import Model
 from generator.model.inventory import Dataplane
 from generator.questions.dropped import dropped_from_policies
 from generator.reading.files import decode_file, discover
+from generator.split.bundles import ProxyBundle, Signing, SplitBundler
 from generator.split.distribute import split_data
 from generator.split.proxies import proxies_of
-from generator.split.write import ProxyBundle, Signing, SplitBundler
 
 
 @dataclass

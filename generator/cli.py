@@ -38,9 +38,10 @@ from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
 from generator.reading.inventory import InventoryError, read_inventory
+from generator.split.bundles import Signing
 from generator.split.proxies import DATAPLANE, SERVICE
 from generator.split.proxies import KINDS as SPLIT_KINDS
-from generator.split.write import Signing, SplitReport, write_split
+from generator.split.write import SplitReport, write_split
 from generator.verbs import diff, explain, matrix, push
 
 EXIT_OK = 0

@@ -43,10 +43,11 @@ from generator.bundle.verify import verify_archive
 from generator.compile import DATA_FORMAT
 from generator.model.inventory import Dataplane
 from generator.reading.inventory import read_inventory
+from generator.split.bundles import SplitBundler
 from generator.split.distribute import UnknownData, split_data
 from generator.split.layout import MAX_SEGMENT, segment
 from generator.split.proxies import DATAPLANE, KINDS, SERVICE, Proxy, proxies_of
-from generator.split.write import SplitBundler, write_split
+from generator.split.write import write_split
 from tests.support.checks import inbound_check, outbound_check
 from tests.support.data_schema import assert_follows_data_schema
 from tests.support.opa import OpaServer
