@@ -28,11 +28,9 @@ has_certificate if request.source.certificate != ""
 # configuration puts them in the dynamic metadata it sends (decision-api.md "Identity from the TLS
 # session"): the `%DOWNSTREAM_PEER_URI_SAN%` text (joined with commas) or a list. Envoy writes that
 # namespace itself, from the session, so no client can; with it the certificate is not parsed, the
-# costliest step of a decision. request.well_formed checks its type.
-session_uri_sans := request.session_uri_sans
-
-# Present (a `false` there is not a list, and request.problems says so).
-has_session_uris if session_uri_sans != false
+# costliest step of a decision. The value is request.session_uri_sans; request.well_formed checks its
+# type. Present: a `false` there is not a list, and request.problems says so.
+has_session_uris if request.session_uri_sans != false
 
 # Whether the client's URI SANs are known: from the session when Envoy sends them, else from the
 # certificate.
@@ -48,11 +46,11 @@ peer_uris := session_uris if {
 }
 
 session_uris := [] if {
-	session_uri_sans == ""
-} else := split(session_uri_sans, ",") if {
-	is_string(session_uri_sans)
-} else := session_uri_sans if {
-	is_array(session_uri_sans)
+	request.session_uri_sans == ""
+} else := split(request.session_uri_sans, ",") if {
+	is_string(request.session_uri_sans)
+} else := request.session_uri_sans if {
+	is_array(request.session_uri_sans)
 }
 
 # Envoy sends URL-encoded PEM. Decode only when it is encoded: decoding turns `+` (frequent in
