@@ -23,6 +23,7 @@ import jinja2
 import yaml
 
 from deploy.certs import MeshCA
+from generator.model.check_settings import dataplane_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -77,11 +78,7 @@ class Dataplane:
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def settings(self) -> dict[str, str]:
-        settings = {"kuma.io/dataplane-name": self.name}
-        if self.namespace:
-            settings["kuma.io/dataplane-namespace"] = self.namespace
-        settings["kuma.io/dataplane-labels"] = json.dumps(dict(self.labels), sort_keys=True, separators=(",", ":"))
-        return settings
+        return dataplane_settings(self.name, self.namespace, self.labels)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from generator.questions.dropped import dropped_from_policies
 from generator.reading.files import decode_file, discover
 from generator.split.bundles import ProxyBundle, Signing, SplitBundler
 from generator.split.distribute import split_data
-from generator.split.proxies import proxies_of
+from generator.split.proxies import DATAPLANE, proxies_of
+from generator.split.tables import decision_tables, with_tables
 
 
 @dataclass
@@ -108,15 +109,25 @@ def build(
 
 
 def split(
-    result: BuildResult, inventory: list[Dataplane] | None, kinds: Iterable[str], signing: Signing | None = None
+    result: BuildResult,
+    inventory: list[Dataplane] | None,
+    kinds: Iterable[str],
+    signing: Signing | None = None,
+    opa: Opa | None = None,
 ) -> Iterator[ProxyBundle]:
     """The built data cut into one bundle per proxy (docs/split.md): services, and with an inventory
-    its Dataplanes, as `kinds` asks."""
+    its Dataplanes, as `kinds` asks, each with the decision tables of its inbounds."""
     assert result.data is not None
     assert result.bundle is not None
     bundler = SplitBundler(result.bundle.manifest["metadata"], signing)
+    kinds = set(kinds)
+    tables = {}
+    if inventory and DATAPLANE in kinds:
+        tables = decision_tables(opa or find_opa(), result.bundle, inventory)
     for document in split_data(result.data, proxies_of(result.data, inventory, kinds)):
-        yield bundler.bundle(document)
+        proxy = document.proxy
+        own = tables.get((proxy.mesh, proxy.name, proxy.namespace)) if proxy.kind == DATAPLANE else None
+        yield bundler.bundle(with_tables(document, own) if own else document)
 
 
 DROPPED_FROM = Rule("CMB006", "from[] policy that rules or a MeshIdentity override")

@@ -315,7 +315,7 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
         kinds = arguments.split_by or ([SERVICE, DATAPLANE] if inventory is not None else [SERVICE])
         signing = Signing(key, key_id) if key is not None else None
         try:
-            split_report = write_split(arguments.split, split(result, inventory, kinds, signing))
+            split_report = write_split(arguments.split, split(result, inventory, kinds, signing, opa))
         except OSError as exc:
             outcome.exit_status, outcome.failure = EXIT_USAGE, f"cannot write the split bundles: {exc}"
             return

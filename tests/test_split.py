@@ -41,7 +41,8 @@ from generator.bundle.segmented import (
 from generator.bundle.sign import load_verification_key
 from generator.bundle.verify import verify_archive
 from generator.compile import DATA_FORMAT
-from generator.model.inventory import Dataplane
+from generator.model.check_settings import dataplane_settings, inbound_settings
+from generator.model.inventory import Dataplane, DataplaneInbound
 from generator.reading.inventory import read_inventory
 from generator.split.bundles import SplitBundler
 from generator.split.distribute import UnknownData, split_data
@@ -66,6 +67,15 @@ BATCH = "decisions := [d | some c in input.cases; d := data.kuma.authz.decision 
 
 CLIENTS: list[dict[str, Any]] = [
     {"client": {"kuma.io/service": "web", "team": "shop", "version": "v1"}},
+    {"client": {"kuma.io/service": "web", "team": "shop", "version": "v1"}, "identity": "session"},
+    {"client": {"kuma.io/service": "web"}},
+    {"client": {"kuma.io/service": "orders", "team": "shop", "version": "v1"}, "identity": "session"},
+    # more than one service among the URI SANs: the decision tables must leave these to the chain
+    {"client": {"kuma.io/service": ["web", "orders"], "team": "shop"}},
+    {"client": None, "spiffe_ids": ["spiffe://default/web", "spiffe://default/orders"]},
+    {"client": None, "spiffe_ids": ["spiffe://default/web", "kuma://kuma.io/service/orders", "kuma://team/shop"]},
+    {"client": None, "spiffe_ids": ["spiffe://default/web", "kuma://version/v1/x", "kuma://team/shop"]},
+    {"client": {"kuma.io/service": "web", "team": "shop"}, "client_mesh": "other"},
     {"client": {"kuma.io/service": "orders", "team": "shop", "version": "v2"}},
     {"client": {"kuma.io/service": "monitoring"}},
     {"client": {"kuma.io/service": "stranger"}, "identity": "none"},
@@ -138,16 +148,32 @@ def proxy_checks(entry: dict[str, Any], inventory: list[Dataplane]) -> Iterator[
         ]
         locals_ = list(product(tag_sets, OTHER_DATAPLANES))
     else:
-        (dataplane,) = [d for d in inventory if (d.name, d.namespace) == (entry["name"], entry.get("namespace", ""))]
+        dataplane = dataplane_of(entry, inventory)
         facts = {"name": dataplane.name, "namespace": dataplane.namespace, "labels": dataplane.labels}
         for inbound in dataplane.inbounds:
             section = {"inbound": inbound.name} if inbound.name else {}
             locals_ += [(dict(inbound.tags), {**facts, **section}), (dict(inbound.tags), None)]
+            # as deploy/ writes them: what the proxy's decision tables answer
+            for client in CLIENTS:
+                yield inbound_check(
+                    inbound.tags, settings=deployed_settings(dataplane, inbound), port=inbound.port, **client
+                )
     for tags, dataplane_facts in locals_:
         for client in CLIENTS:
             yield inbound_check(tags, dataplane=dataplane_facts, **client)
         for destination in DESTINATIONS:
             yield outbound_check(tags, **destination)
+
+
+def dataplane_of(entry: dict[str, Any], inventory: list[Dataplane]) -> Dataplane:
+    """The inventory's Dataplane of a split index entry."""
+    (dataplane,) = [d for d in inventory if (d.name, d.namespace) == (entry["name"], entry.get("namespace", ""))]
+    return dataplane
+
+
+def deployed_settings(dataplane: Dataplane, inbound: DataplaneInbound) -> dict[str, str]:
+    facts = dataplane_settings(dataplane.name, dataplane.namespace, dataplane.labels)
+    return inbound_settings(dataplane.mesh, inbound.tags, facts, inbound.name)
 
 
 def decisions(bundle: Path, checks: list[dict[str, Any]]) -> list[Any]:
@@ -193,6 +219,42 @@ def test_every_split_bundle_decides_as_the_whole_bundle_for_its_proxy(built: Bui
         "passthrough-allowed",
         "passthrough-blocked",
     }
+
+
+# The CLIENTS a decision table answers for: one Kuma identity of the mesh, one service among its URI SANs.
+TABLE_CLIENTS = [0, 1, 2, 3, 7, 9, 10]
+TABLE_QUERY = (
+    "hits := [count({d | d := data.kuma.authz.inbound.table_decision with input as c}) | some c in input.cases]"
+)
+
+
+def test_decision_tables_answer_the_deployed_checks_of_single_service_clients(built: Built) -> None:
+    """The differential above shows that a Dataplane's bundle decides as the whole one; this shows its
+    decision tables did part of it: the checks as deploy/ writes them of a client with one service
+    are answered from the table wherever the inbound has one, and no other check is."""
+    tabled = 0
+    for file, entry in index_of(built.directory).items():
+        if entry["kind"] != DATAPLANE:
+            continue
+        dataplane = dataplane_of(entry, built.inventory)
+        data = data_of(built.directory / file)
+        tables = data["meshes"][dataplane.mesh]["inbound"].get("decision_tables", {})
+        for inbound in dataplane.inbounds:
+            has_table = str(inbound.port) in tables.get(inbound.tags.get("kuma.io/service", ""), {})
+            tabled += has_table
+            deployed = [
+                inbound_check(inbound.tags, settings=deployed_settings(dataplane, inbound), port=inbound.port, **c)
+                for c in CLIENTS
+            ]
+            other = [inbound_check(inbound.tags, dataplane={"name": dataplane.name}, **c) for c in CLIENTS]
+            with OpaServer(built.directory / file) as opa:
+                asked = {"query": TABLE_QUERY, "input": {"cases": deployed + other}}
+                response = opa.session.post(f"{opa.url}/v1/query", json=asked)
+                response.raise_for_status()
+                (row,) = response.json()["result"]
+            expected = [int(has_table and number in TABLE_CLIENTS) for number in range(len(CLIENTS))]
+            assert row["hits"] == expected + [0] * len(other), (file, inbound)
+    assert tabled > 0
 
 
 def test_split_bundles_of_the_benchmark_mesh_decide_as_the_whole_one(tmp_path: Path) -> None:

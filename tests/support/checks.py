@@ -34,6 +34,7 @@ def inbound_check(
     sni: str | None = None,
     dataplane: Mapping[str, Any] | None = None,
     port: int = 8080,
+    settings: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """An inbound check: `client` calls the local inbound whose tags are `local_tags`.
 
@@ -44,6 +45,8 @@ def inbound_check(
     place of the Kuma URIs of `client`'s tags. sni: the TLS server name (include_tls_session).
     dataplane: the local Dataplane's `name`, `namespace`, `labels` and `inbound` (the inbound's
     name), as the context extensions carry them (decision-api.md); port: the inbound's port.
+    settings: the context extensions exactly, in place of the mesh, `local_tags` and `dataplane`
+    (e.g. generator.model.check_settings.inbound_settings, as deploy/ writes them).
     """
     local_service = local_tags.get("kuma.io/service", "")
     attributes: dict[str, Any] = {
@@ -52,7 +55,11 @@ def inbound_check(
             "address": {"socketAddress": {"address": "10.0.0.9", "portValue": port}},
             "principal": f"spiffe://{mesh}/{local_service}",
         },
-        "contextExtensions": {"kuma.io/mesh": mesh, **local_tags, **dataplane_settings(dataplane)},
+        "contextExtensions": (
+            dict(settings)
+            if settings is not None
+            else {"kuma.io/mesh": mesh, **local_tags, **dataplane_settings(dataplane)}
+        ),
         "metadataContext": {},
     }
     if sni is not None:

@@ -36,7 +36,11 @@ default decision := {
 	"dynamic_metadata": {"reason": "invalid-input", "direction": "inbound", "mesh": "", "shadow_deny": false},
 }
 
-decision := response.decision("inbound", request.mesh, outcome)
+# A split bundle's decision table answers most checks of its own inbounds (decision_table.rego); the
+# chain below answers every check.
+decision := table_decision if {
+	table_decision
+} else := response.decision("inbound", request.mesh, outcome)
 
 # --- the ordered chain: the first branch that holds decides -------------------------------------
 
@@ -111,11 +115,7 @@ policy_outcome := mesh_permission_outcome if {
 
 default mesh_permission_outcome := {"allowed": false, "reason": "no-matching-rule"}
 
-mesh_permission_outcome := object.union(action_outcome, {"policy": winner_policy}) if {
-	winner_policy
-} else := action_outcome if {
-	winner
-}
+mesh_permission_outcome := entry_outcome(winner)
 
 action_outcomes := {
 	"Allow": {"allowed": true, "reason": "allowed-by-policy", "shadow_deny": false},
@@ -123,8 +123,13 @@ action_outcomes := {
 	"Deny": {"allowed": false, "reason": "denied-by-policy", "shadow_deny": false},
 }
 
-# An action this library does not know denies (fail closed).
-action_outcome := object.get(action_outcomes, winner.action, action_outcomes.Deny)
+# The outcome when `entry` is the applicable entry of the highest rank; the decision tables
+# (decision_table.rego) use it too. An action this library does not know denies (fail closed). It
+# reads one element of the policies array (see `mtls` above on why this matters).
+entry_outcome(entry) := object.union(action, {"policy": object.union(reference, {"entry": entry.entry})}) if {
+	action := object.get(action_outcomes, entry.action, action_outcomes.Deny)
+	reference := response.reference(meshes[request.mesh].policies[entry.policy])
+} else := object.get(action_outcomes, entry.action, action_outcomes.Deny)
 
 # First level: the slots for policies that select every inbound, by one tag of the local inbound,
 # by one label or the name of the local Dataplane (tags.reached).
@@ -153,11 +158,6 @@ best_rank := max({entry.rank | some entry in applicable})
 # Ranks are unique in a mesh; taking the first of the (sorted) set keeps the rule defined even
 # if broken data repeated a rank.
 winner := [entry | some entry in applicable; entry.rank == best_rank][0]
-
-# Reads one element of the policies array (see `mtls` above on why this matters).
-winner_policy := object.union(reference, {"entry": winner.entry}) if {
-	reference := response.reference(meshes[request.mesh].policies[winner.policy])
-}
 
 # --- legacy TrafficPermission (spec A6, B §6.2 - 6.3) ----------------------------------------------
 
@@ -189,9 +189,12 @@ default permission_verdict := {"allowed": false, "reason": "no-matching-rule"}
 
 permission_verdict := {"allowed": true, "reason": "allowed-by-policy"} if permission_admits
 
-permission_outcome := object.union(permission_verdict, {"policy": reference}) if {
+permission_outcome := permission_outcome_of(permission_verdict)
+
+# A verdict of the TrafficPermission in force, naming it.
+permission_outcome_of(verdict) := object.union(verdict, {"policy": reference}) if {
 	reference := response.reference(meshes[request.mesh].policies[permission_winner.policy])
-} else := permission_verdict
+} else := verdict
 
 # Does any MeshTrafficPermission with `from` select the local inbound? (no-matching-rule vs no-policy)
 selected if {
