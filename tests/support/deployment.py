@@ -396,12 +396,19 @@ START_ATTEMPTS = 3
 
 
 def start_mesh(
-    work: Path, served: Path, polling: Polling, resources: tuple[str, str] = WHOLE_BUNDLES
+    work: Path,
+    served: Path,
+    polling: Polling,
+    resources: tuple[str, str] = WHOLE_BUNDLES,
+    before_start: Callable[[Deployment], None] | None = None,
 ) -> Iterator[Mesh]:
     """Render the configuration, start every server (all at once), wait until each is healthy; stop them
-    all when the generator is closed. `served` must already hold the bundles `resources` name."""
+    all when the generator is closed. `served` must hold the bundles `resources` name once `before_start`
+    (given the deployment, its ports chosen: e.g. to write bundles that depend on them) has returned."""
     for attempt in range(1, START_ATTEMPTS + 1):
         mesh = prepare_mesh(work / f"attempt-{attempt}", served, polling, resources)
+        if before_start is not None:
+            before_start(mesh.deployment)
         try:
             for process in mesh.servers:
                 process.start()
