@@ -47,11 +47,9 @@ table_decision := meshes[mesh].inbound.decision_tables[local][port].decisions[ch
 	][0]
 }
 
-table_candidates_for(mesh, local, port, service) := meshes[mesh].inbound.decision_tables[local][port].clients[service]
-
-table_candidates_for(mesh, local, port, service) := meshes[mesh].inbound.decision_tables[local][port].others if {
-	not meshes[mesh].inbound.decision_tables[local][port].clients[service]
-}
+table_candidates_for(mesh, local, port, service) := candidates if {
+	candidates := meshes[mesh].inbound.decision_tables[local][port].clients[service]
+} else := meshes[mesh].inbound.decision_tables[local][port].others
 
 # The client's URI SANs as kuma.authz.identity reads them, in the two forms a table answers for: the
 # TLS session's text, or (no session value at all) the certificate.
@@ -73,10 +71,15 @@ session_given if {
 # is among them), and a kuma.io/service tag, if any, is its service. Counted in the joined text: a
 # URI that starts so is one occurrence at least, so a count of one leaves no room for another.
 sole_service(service_tag) if {
-	text := concat(",", table_uris)
-	strings.count(text, "spiffe://") == 1
-	service_tags_hold(text, service_tag)
+	strings.count(uris_text, "spiffe://") == 1
+	service_tags_hold(uris_text, service_tag)
 }
+
+# The URI SANs as one text: the session's as Envoy wrote it, or the certificate's joined.
+uris_text := session if {
+	session := input.attributes.metadataContext.filterMetadata["kuma.authz"].peer_uri_sans
+	is_string(session)
+} else := concat(",", table_uris)
 
 service_tags_hold(text, _) if not contains(text, "kuma://kuma.io/service/")
 
@@ -174,10 +177,27 @@ table_sources := meshes[request.mesh].inbound.traffic_permissions.sources[format
 # What decides for a client whose one service is `service` (null: one no entry names), first match
 # wins: the entries by rank, then what `policy_outcome` answers when none applies. The last
 # candidate requires nothing, so a list always decides.
-table_candidates(service) := array.concat(
+table_candidates(service) := pruned(array.concat(
 	[candidate | some [_, candidate] in sort(ranked_candidates(service))],
 	table_tail(service),
-)
+))
+
+# What a check need not scan: the candidates after the first that requires nothing (never reached),
+# and those before it that decide as it does with none between them deciding otherwise.
+pruned(candidates) := [candidate |
+	some place, candidate in reached
+	not same_as_the_last(reached, place)
+] if {
+	reached := array.slice(candidates, 0, min({place | some place, c in candidates; c.requires == []}) + 1)
+}
+
+same_as_the_last(candidates, place) if {
+	last := count(candidates) - 1
+	place < last
+	every later in numbers.range(place, last) {
+		candidates[later].decision == candidates[last].decision
+	}
+}
 
 ranked_candidates(service) := {[0 - entry.rank, candidate] |
 	some entry in selecting_from_entries
