@@ -20,7 +20,9 @@ from typing import Any
 
 import requests
 
+from bench import tables
 from bench.mesh import Mesh, Request
+from generator.checks.opa import find_opa
 from tests.support.checks import inbound_check, outbound_check
 from tests.support.opa import free_port
 from tests.support.processes import stop_process
@@ -28,6 +30,10 @@ from tests.support.processes import stop_process
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_REGO = Path(__file__).resolve().parent / "baseline" / "baseline.rego"
 FLOOR_REGO = Path(__file__).resolve().parent / "floor" / "floor.rego"
+# the inbound decision with every decision table hidden: what the chain alone decides
+CHAIN_ALONE = (
+    "x := data.kuma.authz.inbound.decision with data.kuma.compiled.meshes.default.inbound.decision_tables as {}"
+)
 
 BARE_PARSE = (
     "import pathlib, sys, yaml\n"
@@ -184,6 +190,13 @@ class Opa:
         body = response.json()
         return body.get("result"), body.get("metrics", {})
 
+    def ask(self, query: str, input_value: Any) -> Any:
+        """The value of `query`'s variable `x` (a query through /v1/query, which may use `with`)."""
+        response = self.session.post(f"{self.url}/v1/query", json={"query": query, "input": input_value}, timeout=600)
+        response.raise_for_status()
+        rows = response.json().get("result", [])
+        return rows[0]["x"] if rows else None
+
     def stop(self) -> None:
         stop_process(self.process)
         if self.process is not None and self.process.stderr:
@@ -301,9 +314,20 @@ def eval_runs(
 ) -> dict[str, Any]:
     """timer_rego_query_eval_ns for every request in one OPA holding every bundle: ours with the client's
     certificate, ours with its URI SANs from the TLS session, the floors (bench/floor) and the baseline,
-    interleaved request by request so that they share the machine's state."""
+    interleaved request by request so that they share the machine's state. Ours is the bundle with the
+    decision tables of the inbound requests' inbounds (bench/tables.py), which answer those requests
+    only when sent as deploy/ sends them: each such request is timed both ways."""
     floor = floor_bundle(bundle.parent)
-    names = {"kuma": bundle.name, "floor": floor.name}
+    tabled = bundle.with_name(f"tabled-{bundle.name}")
+    shutil.copyfile(bundle, tabled)
+    inbound_requests = [r for r in requests_ if r.direction == "inbound"]
+    dataplanes = {id(r): tables.deployed_dataplane(r) for r in inbound_requests}
+    table_count = tables.add_decision_tables(find_opa(opa_binary), tabled, list(dataplanes.values()))
+    deployed = {
+        id(r): {way: tables.deployed_check(r, dataplanes[id(r)], way) for way in ("certificate", "session")}
+        for r in inbound_requests
+    }
+    names = {"kuma": tabled.name, "floor": floor.name}
     if baseline is not None:
         names["baseline"] = baseline.name
     if baseline is not None and baseline.parent != bundle.parent:
@@ -314,6 +338,7 @@ def eval_runs(
     theirs: dict[str, list[float]] = {}
     session: dict[str, list[float]] = {}
     floors: dict[str, list[float]] = {}
+    from_table: dict[str, list[float]] = {}
     handler: list[float] = []
 
     def timed(server: Opa, path: str, check: dict[str, Any]) -> float:
@@ -330,6 +355,17 @@ def eval_runs(
                 if request.direction == "inbound"
                 and server.query("kuma/authz/inbound/decision", sessions[id(request)])[0]
                 != server.query("kuma/authz/inbound/decision", check)[0]
+            ]
+            answered = {
+                id(r)
+                for r in inbound_requests
+                if server.query("kuma/authz/inbound/table_decision", deployed[id(r)]["certificate"])[0] is not None
+            }
+            problems += [
+                f"{r.category}[{r.position}]: its decision table decides otherwise than the chain ({way})"
+                for r in inbound_requests
+                for way, check in deployed[id(r)].items()
+                if server.query("kuma/authz/inbound/decision", check)[0] != server.ask(CHAIN_ALONE, check)
             ]
             # the baseline's cost per query at this size, to fit its samples into the budget
             baseline_samples = samples
@@ -356,6 +392,15 @@ def eval_runs(
                             floors.setdefault("minimal", []).append(timed(server, "floor/minimal_inbound", check))
                             ours.setdefault("inbound, by certificate", []).append(ours[request.category][-1])
                             session.setdefault(request.category, []).append(timed(server, path, sessions[id(request)]))
+                            if id(request) in answered:
+                                by_table = deployed[id(request)]
+                                from_table.setdefault("certificate", []).append(
+                                    timed(server, path, by_table["certificate"])
+                                )
+                                from_table.setdefault("floor", []).append(
+                                    timed(server, "floor/certificate", by_table["certificate"])
+                                )
+                                from_table.setdefault("session", []).append(timed(server, path, by_table["session"]))
                     if baseline is not None and is_baseline_category(request):
                         for _ in range(baseline_samples):
                             _, metrics = server.query("baseline/decision", check)
@@ -384,6 +429,12 @@ def eval_runs(
         "floor_certificate_us": summary(floors.get("certificate", [])),
         "minimal_inbound_us": summary(floors.get("minimal", [])),
         "inbound_session_us": summary(all_session),
+        # The decision-table path (docs/split.md): the inbound requests a table answers, sent as deploy/ does.
+        "decision_tables": table_count,
+        "table_requests": len(answered),
+        "table_certificate_us": summary(from_table.get("certificate", [])),
+        "floor_table_certificate_us": summary(from_table.get("floor", [])),
+        "table_session_us": summary(from_table.get("session", [])),
         "session_by_category_us": {category: summary(values) for category, values in sorted(session.items())},
         "outbound_us": summary(outbound_ours),
         "floor_outbound_us": summary(floors.get("outbound", [])),

@@ -29,6 +29,7 @@ Generation stops at exactly the requested number of resources (the Mesh counts a
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,12 @@ def namespace_of(s: int) -> int:
 def service_name(s: int) -> str:
     ns = namespace_of(s)
     return f"svc-{s:06d}_ns-{ns:05d}_svc_8080"
+
+
+def service_number(name: str) -> int | None:
+    """`s` of service_name(s), or None for a service the generator did not number."""
+    match = re.fullmatch(r"svc-([0-9]{6})_ns-[0-9]{5}_svc_8080", name)
+    return None if match is None or service_name(int(match[1])) != name else int(match[1])
 
 
 def team_of(s: int) -> str:

@@ -173,6 +173,18 @@ def floor_targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | N
             "inbound_certificate_us",
             0.25,
         ),
+        (
+            "inbound decision from a decision table, by certificate, ≤ 1.5 × the bare certificate parse",
+            "table_certificate_us",
+            "floor_table_certificate_us",
+            1.5,
+        ),
+        (
+            "inbound decision from a decision table, TLS session's URI SANs, ≤ 0.25 × by certificate",
+            "table_session_us",
+            "table_certificate_us",
+            0.25,
+        ),
     ):
         measured = [
             (s["size"], s["evaluation"][ours_key]["median"] / s["evaluation"][floor_key]["median"])
