@@ -147,6 +147,25 @@ def floor_table(results: dict[str, Any]) -> list[str]:
             f"{_us(session)} | {session['median'] / cert['median']:.2f} × | {_us(outbound)} | {_us(floor)} | "
             f"{outbound['median'] / floor['median']:.2f} × |"
         )
+    out += [
+        "",
+        "The same inbound requests sent as deploy/ sends them (every setting of the local side), each answered "
+        "by the decision table of its inbound as a Dataplane's split bundle carries it (docs/split.md "
+        '"Decision tables"); the parse timed on that same input.',
+        "",
+        "| policies | tables | requests a table answers | by certificate | certificate parse | ratio "
+        "| session | session / certificate |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in results["sizes"]:
+        e = s["evaluation"]
+        if not e.get("table_certificate_us") or not e["table_certificate_us"]["n"]:
+            continue
+        cert, parse, session = e["table_certificate_us"], e["floor_table_certificate_us"], e["table_session_us"]
+        out.append(
+            f"| {s['size']:,} | {e['decision_tables']:,} | {e['table_requests']:,} | {_us(cert)} | {_us(parse)} | "
+            f"{cert['median'] / parse['median']:.2f} × | {_us(session)} | {session['median'] / cert['median']:.2f} × |"
+        )
     return out
 
 
