@@ -25,6 +25,7 @@ from typing import Any
 import requests
 import yaml
 
+from bench.measure import opa_envoy_command
 from tests.support.opa import free_port
 from tests.support.processes import stop_process
 
@@ -258,6 +259,7 @@ def run(
         render,
         write,
     )
+
     from tests.support.deployment import envoy_binary
     from tests.support.tools import tool
 
@@ -396,10 +398,7 @@ def run(
         )
 
         def opa_envoy(name: str, config: Path) -> Process:
-            rest = free_port()
-            command = [tool("opa-envoy-plugin"), "run", "--server", "--addr", f"{LOOPBACK}:{rest}"]
-            command += ["--config-file", str(config), "--log-level", "error"]
-            health = f"http://{LOOPBACK}:{rest}/health?bundles&plugins"
+            command, health = opa_envoy_command(free_port(), config)
             return Process(name, command, logs / f"{name}.log", health).start(300)
 
         started = time.perf_counter()

@@ -26,6 +26,7 @@ from generator.checks.opa import find_opa
 from tests.support.checks import inbound_check, outbound_check
 from tests.support.opa import free_port
 from tests.support.processes import stop_process
+from tests.support.tools import tool
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_REGO = Path(__file__).resolve().parent / "baseline" / "baseline.rego"
@@ -125,6 +126,14 @@ def process_memory(pid: int) -> dict[str, int]:
         if key in {"VmRSS", "VmHWM"}:
             values[key] = int(rest.split()[0]) * 1024
     return values
+
+
+def opa_envoy_command(rest_port: int, config: Path) -> tuple[list[str], str]:
+    """OPA-Envoy (`opa-envoy-plugin`, as the sidecars run it) with its REST API on a loopback port, and the
+    health URL that answers 200 once its bundles and plugins (the gRPC server) are up."""
+    command = [tool("opa-envoy-plugin"), "run", "--server", "--addr", f"127.0.0.1:{rest_port}"]
+    command += ["--config-file", str(config), "--log-level", "error"]
+    return command, f"http://127.0.0.1:{rest_port}/health?bundles&plugins"
 
 
 class Opa:

@@ -36,10 +36,9 @@ import requests
 import yaml
 
 from bench import mesh as meshes
-from bench.measure import bundle_server, check_input, process_memory, run_measured, summary
+from bench.measure import bundle_server, check_input, opa_envoy_command, process_memory, run_measured, summary
 from tests.support.opa import free_port
 from tests.support.processes import stop_process
-from tests.support.tools import tool
 
 MB = 1024 * 1024
 WRITING_TARGET = 2.0  # writing every split bundle, against the single-bundle build
@@ -210,8 +209,7 @@ def opa_envoy_memory(served: Path, resource: str, checks: list[dict[str, Any]], 
                 }
             )
         )
-        command = [tool("opa-envoy-plugin"), "run", "--server", "--addr", f"127.0.0.1:{rest}"]
-        command += ["--config-file", str(config), "--log-level", "error"]
+        command, health = opa_envoy_command(rest, config)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             session = requests.Session()
@@ -220,7 +218,7 @@ def opa_envoy_memory(served: Path, resource: str, checks: list[dict[str, Any]], 
                 if process.poll() is not None:
                     raise RuntimeError(f"opa-envoy-plugin exited ({process.returncode}) with {resource}")
                 try:
-                    if session.get(f"http://127.0.0.1:{rest}/health?bundles&plugins", timeout=5).status_code == 200:
+                    if session.get(health, timeout=5).status_code == 200:
                         break
                 except requests.ConnectionError:
                     pass
