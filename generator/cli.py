@@ -6,6 +6,7 @@
     gen-bundle matrix PATH... -o FILE    who may talk to whom (verbs/matrix.py)
     gen-bundle diff OLD NEW              what two policy sets decide differently (verbs/diff.py)
     gen-bundle push BUNDLE oci://HOST/REPO[:TAG]   upload a bundle to an OCI registry (verbs/push.py)
+    gen-bundle checks path|export DIR|push oci://…   the conftest checks it carries (verbs/checks.py)
     gen-bundle --verify BUNDLE --verification-key KEY
 
 Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
@@ -42,7 +43,7 @@ from generator.split.bundles import Signing
 from generator.split.proxies import DATAPLANE, SERVICE
 from generator.split.proxies import KINDS as SPLIT_KINDS
 from generator.split.write import SplitReport, write_split
-from generator.verbs import diff, explain, matrix, push
+from generator.verbs import checks, diff, explain, matrix, push
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
@@ -56,6 +57,7 @@ VERB_MODULES: dict[str, Callable[[list[str]], int]] = {
     "matrix": matrix.main,
     "diff": diff.main,
     "push": push.main,
+    "checks": checks.main,
 }
 
 
