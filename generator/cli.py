@@ -7,6 +7,7 @@
     gen-bundle diff OLD NEW              what two policy sets decide differently (verbs/diff.py)
     gen-bundle push BUNDLE oci://HOST/REPO[:TAG]   upload a bundle to an OCI registry (verbs/push.py)
     gen-bundle checks path|export DIR|push oci://…   the conftest checks it carries (verbs/checks.py)
+    gen-bundle deploy render VALUES OUT  nginx, OPA-Envoy and Envoy configuration (verbs/deploy.py)
     gen-bundle --verify BUNDLE --verification-key KEY
 
 Exit status (docs/cli.md): 0 the input is valid (warnings and notes may have been printed) and the
@@ -43,7 +44,7 @@ from generator.split.bundles import Signing
 from generator.split.proxies import DATAPLANE, SERVICE
 from generator.split.proxies import KINDS as SPLIT_KINDS
 from generator.split.write import SplitReport, write_split
-from generator.verbs import checks, diff, explain, matrix, push
+from generator.verbs import checks, deploy, diff, explain, matrix, push
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 1
@@ -58,6 +59,7 @@ VERB_MODULES: dict[str, Callable[[list[str]], int]] = {
     "diff": diff.main,
     "push": push.main,
     "checks": checks.main,
+    "deploy": deploy.main,
 }
 
 

@@ -1,8 +1,8 @@
-"""Renders the deployment's configuration from the jinja2 templates in deploy/templates/: the bundle
-server (nginx), and for a server sidecar and a client sidecar an Envoy config and an OPA-Envoy config.
-The e2e tests (tests/e2e/) and docker-compose.yml use these same templates; only the values differ.
+"""Renders the deployment's configuration from the jinja2 templates beside this module: the bundle
+server (nginx), and for a server sidecar, a client sidecar or both an Envoy config and an OPA-Envoy
+config. The e2e tests (tests/e2e/) and docker-compose.yml use these same templates; only the values differ.
 
-    python -m deploy.render VALUES.yaml OUT_DIR [--certificates CERT_DIR]
+    gen-bundle deploy render VALUES.yaml OUT_DIR [--certificates CERT_DIR]   (generator/verbs/deploy.py)
 
 writes OUT_DIR/{nginx.conf, envoy-<sidecar>.yaml, opa-<sidecar>.yaml} and, with --certificates, a new
 mesh CA and a Kuma-style workload certificate per sidecar into CERT_DIR/<sidecar>/{ca,cert,key}.pem.
@@ -10,10 +10,8 @@ mesh CA and a Kuma-style workload certificate per sidecar into CERT_DIR/<sidecar
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from deploy.certs import MeshCA
+from generator.deploy.certs import MeshCA
 from generator.model.check_settings import dataplane_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -62,6 +60,9 @@ class BundleServer:
     root: str
     runtime_dir: str  # pid file and nginx's temporary folders
     access_log: str = "/dev/stdout"
+    # nginx's `user` directive: who the workers run as when nginx starts as root (nginx's default is
+    # `nobody`, which must be able to read `root`); unset, nginx's default stands
+    user: str | None = None
 
     @property
     def url(self) -> str:
@@ -106,6 +107,22 @@ class ServerSidecar:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """The mesh service a client sidecar's outbounds reach over mTLS: the server sidecar of the same
+    values when there is one, else named in the client's own values (a client rendered alone)."""
+
+    name: str  # the listeners' and clusters' names
+    service: str  # its kuma.io/service: the TLS server name, and the SPIFFE ID the client requires
+    host: str
+    http_port: int
+    tcp_port: int
+
+    @classmethod
+    def of(cls, server: ServerSidecar) -> Upstream:
+        return cls(server.name, server.tags["kuma.io/service"], server.host, server.http_port, server.tcp_port)
+
+
+@dataclass(frozen=True)
 class ClientSidecar:
     """The sidecar of a client app: mesh outbounds to the server over mTLS, and an outbound check listener
     for traffic leaving the mesh (ExternalService, passthrough), which goes to `external`."""
@@ -121,18 +138,21 @@ class ClientSidecar:
     certificates: str
     spiffe_ids: tuple[str, ...] = ()
     bundle_resource: str = WHOLE_BUNDLE
+    upstream: Upstream | None = None  # None: the deployment's server sidecar
 
     def settings(self) -> dict[str, str]:
         return dict(self.tags)
 
 
 @dataclass(frozen=True)
-class Deployment:
+class DeploymentPlan:
+    """What a values file asks for: the bundle server and a server sidecar, a client sidecar or both."""
+
     mesh: str
     bind: str  # address every listener binds (0.0.0.0 in containers, 127.0.0.1 in tests)
     bundle_server: BundleServer
-    server: ServerSidecar
-    client: ClientSidecar
+    server: ServerSidecar | None  # one side alone: the other is None
+    client: ClientSidecar | None
     polling: Polling = field(default_factory=lambda: Polling(10, 20))
     admin_bind: str = "127.0.0.1"  # Envoy's admin interface: never beyond the host / container
     status_on_error: int = 503  # what Envoy answers when OPA cannot be asked (fail closed)
@@ -142,6 +162,28 @@ class Deployment:
     def __post_init__(self) -> None:
         if self.peer_identity not in PEER_IDENTITIES:
             raise ValueError(f"peer_identity {self.peer_identity!r} is not one of {', '.join(PEER_IDENTITIES)}")
+        if self.server is None and self.client is None:
+            raise ValueError("a deployment needs a server sidecar, a client sidecar or both")
+        if self.client is not None and self.client.upstream is None and self.server is None:
+            raise ValueError(f"client {self.client.name!r} alone needs an upstream (the mesh service it calls)")
+
+    @property
+    def sidecars(self) -> tuple[ServerSidecar | ClientSidecar, ...]:
+        return tuple(sidecar for sidecar in (self.server, self.client) if sidecar is not None)
+
+    def upstream(self, client: ClientSidecar) -> Upstream:
+        if client.upstream is not None:
+            return client.upstream
+        assert self.server is not None  # __post_init__
+        return Upstream.of(self.server)
+
+
+@dataclass(frozen=True)
+class Deployment(DeploymentPlan):
+    """Both sides: a client sidecar whose outbounds reach the server sidecar (the e2e tests' mesh)."""
+
+    server: ServerSidecar
+    client: ClientSidecar
 
 
 def _is_ip_address(value: object) -> bool:
@@ -171,7 +213,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(deployment: Deployment) -> dict[str, str]:
+def render(deployment: DeploymentPlan) -> dict[str, str]:
     """File name → text of every configuration file of `deployment`."""
     env = environment()
     common: dict[str, Any] = {
@@ -186,32 +228,33 @@ def render(deployment: Deployment) -> dict[str, str]:
         "peer_identity_namespace": PEER_IDENTITY_NAMESPACE,
         "peer_identity_header": PEER_IDENTITY_HEADER,
     }
+    files = {"nginx.conf": env.get_template("nginx.conf.j2").render(common)}
     server, client = deployment.server, deployment.client
-    upstream_tls = {
-        "sni": server.tags["kuma.io/service"],
-        "principal": f"spiffe://{deployment.mesh}/{server.tags['kuma.io/service']}",
-        "certificates": client.certificates,
-    }
-    files = {
-        "nginx.conf": env.get_template("nginx.conf.j2").render(common),
-        f"opa-{server.name}.yaml": env.get_template("opa-envoy.yaml.j2").render(
+    if server is not None:
+        files[f"opa-{server.name}.yaml"] = env.get_template("opa-envoy.yaml.j2").render(
             common, sidecar=server, direction="inbound", decision_path=INBOUND_DECISION
-        ),
-        f"envoy-{server.name}.yaml": env.get_template("envoy-server.yaml.j2").render(common, sidecar=server),
-        f"opa-{client.name}.yaml": env.get_template("opa-envoy.yaml.j2").render(
+        )
+        files[f"envoy-{server.name}.yaml"] = env.get_template("envoy-server.yaml.j2").render(common, sidecar=server)
+    if client is not None:
+        upstream = deployment.upstream(client)
+        upstream_tls = {
+            "sni": upstream.service,
+            "principal": f"spiffe://{deployment.mesh}/{upstream.service}",
+            "certificates": client.certificates,
+        }
+        files[f"opa-{client.name}.yaml"] = env.get_template("opa-envoy.yaml.j2").render(
             common, sidecar=client, direction="outbound", decision_path=OUTBOUND_DECISION
-        ),
-        f"envoy-{client.name}.yaml": env.get_template("envoy-client.yaml.j2").render(
-            common, sidecar=client, server=server, upstream_tls=upstream_tls
-        ),
-    }
+        )
+        files[f"envoy-{client.name}.yaml"] = env.get_template("envoy-client.yaml.j2").render(
+            common, sidecar=client, upstream=upstream, upstream_tls=upstream_tls
+        )
     for name, text in files.items():
         if name.endswith(".yaml"):
             yaml.safe_load(text)  # a template that renders broken YAML fails here, not in Envoy
     return files
 
 
-def write(deployment: Deployment, directory: Path) -> dict[str, Path]:
+def write(deployment: DeploymentPlan, directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, text in render(deployment).items():
@@ -221,10 +264,10 @@ def write(deployment: Deployment, directory: Path) -> dict[str, Path]:
     return written
 
 
-def write_certificates(deployment: Deployment, directory: Path, days: int = 365) -> MeshCA:
+def write_certificates(deployment: DeploymentPlan, directory: Path, days: int = 365) -> MeshCA:
     """A new mesh CA and one workload certificate per sidecar, in `directory`/<sidecar name>/."""
     ca = MeshCA.create(deployment.mesh, days)
-    for sidecar in (deployment.server, deployment.client):
+    for sidecar in deployment.sidecars:
         ca.write_workload(directory / sidecar.name, sidecar.tags, days, uris=sidecar.spiffe_ids or None)
     return ca
 
@@ -243,11 +286,14 @@ def _tags(values: Mapping[str, Any]) -> dict[str, str]:
     return tags
 
 
-def load(path: Path) -> Deployment:
-    """A deployment from a values file (deploy/compose/values.yaml shows every key)."""
+def load(path: Path) -> DeploymentPlan:
+    """What a values file asks for (docs/cli.md lists the keys; deploy/compose/values.yaml shows them): a
+    Deployment when it names both sides."""
     values = yaml.safe_load(path.read_text())
-    bundles, server, client = values["bundle_server"], values["server"], values["client"]
-    return Deployment(
+    if not isinstance(values, dict):
+        raise ValueError("the values are not a mapping")
+    bundles, server, client = values["bundle_server"], values.get("server"), values.get("client")
+    plan = DeploymentPlan(
         mesh=str(values["mesh"]),
         bind=str(values["bind"]),
         admin_bind=str(values.get("admin_bind", "127.0.0.1")),
@@ -260,34 +306,60 @@ def load(path: Path) -> Deployment:
             root=str(bundles["root"]),
             runtime_dir=str(bundles["runtime_dir"]),
             access_log=str(bundles.get("access_log", "/dev/stdout")),
+            user=str(bundles["user"]) if bundles.get("user") is not None else None,
         ),
-        server=ServerSidecar(
-            name=str(server["name"]),
-            host=str(server["host"]),
-            tags=_tags(server["tags"]),
-            http_port=int(server["http_port"]),
-            tcp_port=int(server["tcp_port"]),
-            admin_port=int(server["admin_port"]),
-            app=_address(server["app"]),
-            opa=_address(server["opa"]),
-            certificates=str(server["certificates"]),
-            dataplane=_dataplane(server.get("dataplane")),
-            spiffe_ids=tuple(str(uri) for uri in server.get("spiffe_ids", ())),
-            bundle_resource=str(server.get("bundle_resource", WHOLE_BUNDLE)),
-        ),
-        client=ClientSidecar(
-            name=str(client["name"]),
-            tags=_tags(client["tags"]),
-            http_port=int(client["http_port"]),
-            tcp_port=int(client["tcp_port"]),
-            external_port=int(client["external_port"]),
-            admin_port=int(client["admin_port"]),
-            external=_address(client["external"]),
-            opa=_address(client["opa"]),
-            certificates=str(client["certificates"]),
-            spiffe_ids=tuple(str(uri) for uri in client.get("spiffe_ids", ())),
-            bundle_resource=str(client.get("bundle_resource", WHOLE_BUNDLE)),
-        ),
+        server=None if server is None else _server(server),
+        client=None if client is None else _client(client),
+    )
+    if plan.server is None or plan.client is None:
+        return plan
+    return Deployment(**vars(plan))
+
+
+def _server(values: Mapping[str, Any]) -> ServerSidecar:
+    return ServerSidecar(
+        name=str(values["name"]),
+        host=str(values["host"]),
+        tags=_tags(values["tags"]),
+        http_port=int(values["http_port"]),
+        tcp_port=int(values["tcp_port"]),
+        admin_port=int(values["admin_port"]),
+        app=_address(values["app"]),
+        opa=_address(values["opa"]),
+        certificates=str(values["certificates"]),
+        dataplane=_dataplane(values.get("dataplane")),
+        spiffe_ids=tuple(str(uri) for uri in values.get("spiffe_ids", ())),
+        bundle_resource=str(values.get("bundle_resource", WHOLE_BUNDLE)),
+    )
+
+
+def _client(values: Mapping[str, Any]) -> ClientSidecar:
+    return ClientSidecar(
+        name=str(values["name"]),
+        tags=_tags(values["tags"]),
+        http_port=int(values["http_port"]),
+        tcp_port=int(values["tcp_port"]),
+        external_port=int(values["external_port"]),
+        admin_port=int(values["admin_port"]),
+        external=_address(values["external"]),
+        opa=_address(values["opa"]),
+        certificates=str(values["certificates"]),
+        spiffe_ids=tuple(str(uri) for uri in values.get("spiffe_ids", ())),
+        bundle_resource=str(values.get("bundle_resource", WHOLE_BUNDLE)),
+        upstream=_upstream(values.get("upstream")),
+    )
+
+
+def _upstream(values: Mapping[str, Any] | None) -> Upstream | None:
+    if values is None:
+        return None
+    service = str(values["service"])
+    return Upstream(
+        str(values.get("name", service)),
+        service,
+        str(values["host"]),
+        int(values["http_port"]),
+        int(values["tcp_port"]),
     )
 
 
@@ -296,27 +368,3 @@ def _dataplane(values: Mapping[str, Any] | None) -> Dataplane | None:
         return None
     labels = {str(key): str(value) for key, value in (values.get("labels") or {}).items()}
     return Dataplane(str(values["name"]), str(values.get("namespace", "")), labels)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.render", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("values", type=Path, help="values file, e.g. deploy/compose/values.yaml")
-    parser.add_argument("output", type=Path, help="folder for the rendered files")
-    parser.add_argument(
-        "--certificates", type=Path, metavar="DIR", help="also write a new mesh CA and sidecar certificates here"
-    )
-    arguments = parser.parse_args(argv)
-    deployment = load(arguments.values)
-    for name in write(deployment, arguments.output):
-        print(f"wrote {arguments.output / name}")
-    if arguments.certificates is not None:
-        write_certificates(deployment, arguments.certificates)
-        print(
-            f"wrote a mesh CA and certificates for {deployment.server.name}, {deployment.client.name} "
-            f"into {arguments.certificates}"
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,18 +16,18 @@ from typing import Any
 import yaml
 from cryptography import x509
 
-from deploy.certs import MeshCA
-from deploy.certs import kuma_uris as deploy_kuma_uris
-from deploy.render import Deployment, load, render, write, write_certificates
+from generator.deploy.certs import MeshCA
+from generator.deploy.certs import kuma_uris as deploy_kuma_uris
+from generator.deploy.render import Deployment, DeploymentPlan, load, render, write, write_certificates
 from tests.support.certificates import kuma_uris
 from tests.support.checks import normalise_tags
-from tests.support.deployment import envoy_binary
+from tests.support.envoy_validation import assert_envoy_accepts
 from tests.support.tools import ROOT, pinned_versions, tool
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 COMPOSE_VALUES = ROOT / "deploy" / "compose" / "values.yaml"
 RENDERED = ROOT / "deploy" / "compose" / "rendered"
-CERTIFICATES = ROOT / "deploy" / "compose" / "certs"  # made by `python -m deploy.render … --certificates`
+CERTIFICATES = ROOT / "deploy" / "compose" / "certs"  # made by `gen-bundle deploy render … --certificates`
 # Mounted as they are, and run by the e2e tests as they are (tests/support/deployment.py).
 VERBATIM = {ROOT / "deploy" / "app" / "app.py"}
 SERVED = ROOT / "bundles"  # where gen-bundle writes by default
@@ -45,6 +45,12 @@ def compose_config() -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = json.loads(result.stdout)
     return config
+
+
+def compose_deployment() -> Deployment:
+    deployment = load(COMPOSE_VALUES)
+    assert isinstance(deployment, Deployment), "the compose values name both sidecars"
+    return deployment
 
 
 def bind_mounts() -> list[tuple[str, Path, str]]:
@@ -73,19 +79,21 @@ def test_compose_mounts_only_tested_configuration() -> None:
         else:
             assert source in VERBATIM | {SERVED}, f"{service} mounts {source}, which no test uses"
     # every file the templates render is mounted: nothing the tests run is missing from the compose file
-    assert mounted_renderings == set(render(load(COMPOSE_VALUES)))
+    assert mounted_renderings == set(render(compose_deployment()))
 
 
 def test_compose_configuration_is_rendered_from_the_current_templates() -> None:
-    expected = render(load(COMPOSE_VALUES))
+    expected = render(compose_deployment())
     rendered = {path.name: path.read_text() for path in RENDERED.iterdir()}
-    assert rendered == expected, "re-render: python -m deploy.render deploy/compose/values.yaml deploy/compose/rendered"
+    assert rendered == expected, (
+        "re-render: gen-bundle deploy render deploy/compose/values.yaml deploy/compose/rendered"
+    )
 
 
 def test_compose_envoy_configuration_passes_envoy_validation(tmp_path: Path) -> None:
     # The e2e tests run these templates with IP addresses on loopback; compose reaches services by name
     # (DNS clusters) and binds 0.0.0.0. Only the certificate folders are moved to where this test made some.
-    deployment = load(COMPOSE_VALUES)
+    deployment = compose_deployment()
     files = write_with_certificates(deployment, tmp_path)
     for sidecar in (deployment.server.name, deployment.client.name):
         assert_envoy_accepts(files[f"envoy-{sidecar}.yaml"])
@@ -94,7 +102,7 @@ def test_compose_envoy_configuration_passes_envoy_validation(tmp_path: Path) -> 
 def test_certificate_peer_identity_sends_the_certificate_and_writes_no_metadata(tmp_path: Path) -> None:
     # The fallback for an OPA that cannot read the metadata: HTTP checks carry the peer certificate, and
     # no filter writes the identity metadata.
-    deployment = dataclasses.replace(load(COMPOSE_VALUES), peer_identity="certificate")
+    deployment = dataclasses.replace(compose_deployment(), peer_identity="certificate")
     config = write_with_certificates(deployment, tmp_path)[f"envoy-{deployment.server.name}.yaml"]
     assert_envoy_accepts(config)
     listeners = yaml.safe_load(config.read_text())["static_resources"]["listeners"]
@@ -108,31 +116,21 @@ def test_certificate_peer_identity_sends_the_certificate_and_writes_no_metadata(
     assert not {"envoy.filters.http.header_mutation", "envoy.filters.http.header_to_metadata"} & set(http_filters)
 
 
-def write_with_certificates(deployment: Deployment, folder: Path) -> dict[str, Path]:
+def write_with_certificates(deployment: DeploymentPlan, folder: Path) -> dict[str, Path]:
     """`deployment` rendered into `folder`/config, its sidecars' certificate folders moved to new
     certificates in `folder`/certs."""
+    server, client = deployment.server, deployment.client
     deployment = dataclasses.replace(
         deployment,
-        server=dataclasses.replace(deployment.server, certificates=str(folder / "certs" / deployment.server.name)),
-        client=dataclasses.replace(deployment.client, certificates=str(folder / "certs" / deployment.client.name)),
+        server=server and dataclasses.replace(server, certificates=str(folder / "certs" / server.name)),
+        client=client and dataclasses.replace(client, certificates=str(folder / "certs" / client.name)),
     )
     write_certificates(deployment, folder / "certs", days=1)
     return write(deployment, folder / "config")
 
 
-def assert_envoy_accepts(config: Path) -> None:
-    result = subprocess.run(
-        [envoy_binary(), "--mode", "validate", "-c", str(config), "--log-level", "error"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"configuration '{config}' OK" in result.stdout + result.stderr
-
-
 def test_compose_mounts_each_sidecar_its_own_certificates() -> None:
-    deployment = load(COMPOSE_VALUES)
+    deployment = compose_deployment()
     certificates = {service: source for service, source, target in bind_mounts() if source.parent == CERTIFICATES}
     assert certificates == {
         f"envoy-{deployment.server.name}": CERTIFICATES / deployment.server.name,

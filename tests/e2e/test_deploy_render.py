@@ -1,0 +1,109 @@
+"""`gen-bundle deploy render`, the renderer an installed gen-bundle carries: a values file naming one
+sidecar renders what that side needs (nginx, its OPA-Envoy, its Envoy), which the real Envoy accepts;
+a client rendered alone reaches the upstream its values name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.support.envoy_validation import assert_envoy_accepts
+from tests.support.tools import ROOT
+
+COMPOSE_VALUES = ROOT / "deploy" / "compose" / "values.yaml"
+CLIENT_ALONE = Path(__file__).parent / "deploy" / "client-alone.yaml"
+
+
+def deploy_render(values: Path, output: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "deploy", "render", str(values), str(output), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def without(section: str, folder: Path) -> Path:
+    """The compose values without `section`, with listeners on loopback."""
+    values = yaml.safe_load(COMPOSE_VALUES.read_text())
+    del values[section]
+    values["bind"] = "127.0.0.1"
+    path = folder / f"without-{section}.yaml"
+    path.write_text(yaml.safe_dump(values))
+    return path
+
+
+def rendered_alone(values: Path, folder: Path) -> dict[str, Path]:
+    """`values` rendered into `folder`/out by the verb, with certificates in `folder`/certs where the
+    sidecars' certificate folders point: file name -> path."""
+    document = yaml.safe_load(values.read_text())
+    for side in ("server", "client"):
+        if side in document:
+            document[side]["certificates"] = str(folder / "certs" / document[side]["name"])
+    moved = folder / f"moved-{values.name}"
+    moved.write_text(yaml.safe_dump(document))
+    result = deploy_render(moved, folder / "out", "--certificates", str(folder / "certs"))
+    assert result.returncode == 0, result.stderr
+    return {path.name: path for path in (folder / "out").iterdir()}
+
+
+def test_a_server_sidecar_alone_renders_nginx_its_opa_envoy_and_its_envoy(tmp_path: Path) -> None:
+    files = rendered_alone(without("client", tmp_path), tmp_path)
+    assert set(files) == {"nginx.conf", "opa-payments.yaml", "envoy-payments.yaml"}
+    assert {path.name for path in (tmp_path / "certs").iterdir()} == {"payments"}
+    assert_envoy_accepts(files["envoy-payments.yaml"])
+    opa = yaml.safe_load(files["opa-payments.yaml"].read_text())
+    assert opa["plugins"]["envoy_ext_authz_grpc"]["path"] == "kuma/authz/inbound/decision"
+
+
+def test_a_client_sidecar_alone_reaches_the_upstream_its_values_name(tmp_path: Path) -> None:
+    files = rendered_alone(CLIENT_ALONE, tmp_path)
+    assert set(files) == {"nginx.conf", "opa-orders.yaml", "envoy-orders.yaml"}
+    envoy = files["envoy-orders.yaml"]
+    assert_envoy_accepts(envoy)
+    clusters = {
+        cluster["name"]: cluster for cluster in yaml.safe_load(envoy.read_text())["static_resources"]["clusters"]
+    }
+    http = clusters["payments_http"]
+    endpoint = http["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
+    assert (endpoint["address"], endpoint["port_value"]) == ("payments.mesh.test", 10000)
+    tls: dict[str, Any] = http["transport_socket"]["typed_config"]
+    assert tls["sni"] == "payments"
+    matcher = tls["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"][0]["matcher"]
+    assert matcher == {"exact": "spiffe://default/payments"}
+
+
+def test_a_client_alone_without_an_upstream_is_refused_with_the_reason(tmp_path: Path) -> None:
+    result = deploy_render(without("server", tmp_path), tmp_path / "out")
+    assert result.returncode == 2
+    assert "client 'orders' alone needs an upstream" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_values_file_without_a_sidecar_is_refused(tmp_path: Path) -> None:
+    values = yaml.safe_load(COMPOSE_VALUES.read_text())
+    del values["server"], values["client"]
+    (tmp_path / "values.yaml").write_text(yaml.safe_dump(values))
+    result = deploy_render(tmp_path / "values.yaml", tmp_path / "out")
+    assert result.returncode == 2
+    assert "needs a server sidecar, a client sidecar or both" in result.stderr
+
+
+def test_python_m_deploy_render_still_renders_in_a_checkout(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.render", str(COMPOSE_VALUES), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = ROOT / "deploy" / "compose" / "rendered"
+    assert {path.name: path.read_text() for path in tmp_path.iterdir()} == {
+        path.name: path.read_text() for path in rendered.iterdir()
+    }
