@@ -49,9 +49,10 @@ def rego_files(folder: Path) -> dict[str, bytes]:
 
 
 def conftest_pull(target: str, folder: Path) -> subprocess.CompletedProcess[str]:
-    """`conftest pull` into folder/pulled: conftest joins a --policy path to `.` (absolute paths need
-    --absolute-paths), so it runs in `folder`."""
-    command = [tool("conftest"), "pull", target.removeprefix("oci://"), "--policy", "pulled"]
+    """`conftest pull oci://…` into folder/pulled, as docs/checks/README.md writes it: conftest joins a
+    --policy path to `.` (absolute paths need --absolute-paths), so it runs in `folder`; it speaks plain
+    HTTP to a registry on loopback by itself."""
+    command = [tool("conftest"), "pull", target, "--policy", "pulled"]
     return subprocess.run(command, capture_output=True, text=True, cwd=folder, env=os.environ, check=False)
 
 
