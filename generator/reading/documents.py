@@ -124,7 +124,7 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
             return documents, [
                 refuse(LIMITS, _too_deep_at(file, text), f"document nested deeper than {MAX_DEPTH} levels")
             ]
-        return documents, [refuse(INVALID_SYNTAX, location, f"invalid YAML: {problem}")]
+        return documents, [refuse(INVALID_SYNTAX, location, f"invalid YAML: {problem}{_tab_note(text, location)}")]
     except yaml.reader.ReaderError as exc:
         # A character YAML does not allow (a control character): `position` counts characters.
         line = text.count("\n", 0, exc.position) + 1
@@ -141,6 +141,18 @@ def parse_text(file: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
     except _Refused as exc:
         return documents, [refuse(exc.rule, exc.location, exc.message)]
     return documents, []
+
+
+def _tab_note(text: str, location: Location) -> str:
+    """libyaml says only "found character that cannot start any token" where a tab stands: YAML allows
+    no tab in indentation or before a token there, and a tab is invisible in most editors."""
+    lines = text.split("\n")
+    if location.line > len(lines):
+        return ""
+    line = lines[location.line - 1]
+    if not 0 < location.column <= len(line) or line[location.column - 1] != "\t":
+        return ""
+    return f": a tab at line {location.line}, column {location.column} (YAML allows no tab in indentation: use spaces)"
 
 
 _FLOW_TOKENS = re.compile(r"""[\[\]{}]|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|#[^\n]*""")
