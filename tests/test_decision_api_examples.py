@@ -32,7 +32,7 @@ PAGE = ROOT / "docs" / "decision-api.md"
 LIBRARY = ROOT / "rego" / "kuma" / "authz"
 MARKER = re.compile(
     r"<!-- example-policies -->\n```yaml\n(?P<policies>.*?)```"
-    r"|<!-- example: (?P<fields>.*?) -->\n```json\n(?P<body>.*?)```",
+    r"|<!-- example: (?P<fields>.*?) -->\n```json\n(?P<body>.*?)```\n\n(?P<shown>[^\n]*)",
     re.DOTALL,
 )
 FIELD = re.compile(r"(\w+)=(\{.*\}|\S+)")
@@ -45,6 +45,7 @@ class Example:
     policies: int  # which policy block of the page, in page order
     expect: dict[str, Any]
     request: dict[str, Any]
+    shown: str  # the line under the input, which tells the reader what the comment tells the test
 
     @property
     def server(self) -> tuple[int, str]:
@@ -62,7 +63,8 @@ def page_parts() -> tuple[list[str], list[Example]]:
         expect: dict[str, Any] = {}
         for key, value in FIELD.findall(match.group("fields")):
             expect[key] = json.loads(value) if key == "labels" else value
-        found.append(Example(len(found) + 1, len(policies) - 1, expect, json.loads(match.group("body"))))
+        example = Example(len(found) + 1, len(policies) - 1, expect, json.loads(match.group("body")), match["shown"])
+        found.append(example)
     return policies, found
 
 
@@ -85,6 +87,25 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[int
     finally:
         for opa in started.values():
             opa.stop()
+
+
+def summary(expect: dict[str, Any]) -> str:
+    """What the page shows under an example: its comment's fields, for the reader."""
+    parts = [f"**{expect['expect']}**", f"reason `{expect['reason']}`"]
+    if "policy" in expect:
+        parts.append("no policy" if expect["policy"] == "-" else f"policy `{expect['policy']}`")
+    parts += [f"{key} `{expect[key]}`" for key in ("rule", "match") if key in expect]
+    line = "⇒ " + ", ".join(parts)
+    if "path" in expect:
+        line += f", at `{expect['path']}`"
+    if "labels" in expect:
+        line += f"; OPA's labels `{json.dumps(expect['labels'], separators=(',', ':'))}`"
+    return line
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: f"example-{example.number}")
+def test_the_page_shows_the_decision_under_each_example(example: Example) -> None:
+    assert example.shown == summary(example.expect)
 
 
 def test_the_page_has_its_examples() -> None:
