@@ -44,6 +44,7 @@ def environment() -> dict[str, str]:
     """The user's shell: the pinned OPA and this venv's gen-bundle first on PATH, no OPA named otherwise."""
     gen_bundle = shutil.which("gen-bundle", path=str(Path(sys.executable).parent))
     assert gen_bundle, "gen-bundle is not installed in the test's virtualenv"
+    assert shutil.which("curl"), "the quick start asks OPA with curl: install curl"
     path = os.pathsep.join([str(Path(tool("opa")).parent), str(Path(gen_bundle).parent), os.environ["PATH"]])
     env = {key: value for key, value in os.environ.items() if key != "GEN_BUNDLE_OPA"}
     return {**env, "PATH": path}
