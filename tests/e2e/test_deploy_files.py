@@ -6,12 +6,8 @@ current) and the demo app itself."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import subprocess
-from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import yaml
 from cryptography import x509
@@ -21,46 +17,22 @@ from generator.deploy.certs import kuma_uris as deploy_kuma_uris
 from generator.deploy.render import Deployment, DeploymentPlan, load, render, write, write_certificates
 from tests.support.certificates import kuma_uris
 from tests.support.checks import normalise_tags
+from tests.support.compose import bind_mounts, compose_config
 from tests.support.envoy_validation import assert_envoy_accepts
-from tests.support.tools import ROOT, pinned_versions, tool
+from tests.support.tools import ROOT, pinned_versions
 
-COMPOSE_FILE = ROOT / "docker-compose.yml"
 COMPOSE_VALUES = ROOT / "deploy" / "compose" / "values.yaml"
 RENDERED = ROOT / "deploy" / "compose" / "rendered"
 CERTIFICATES = ROOT / "deploy" / "compose" / "certs"  # made by `gen-bundle deploy render … --certificates`
 # Mounted as they are, and run by the e2e tests as they are (tests/support/deployment.py).
 VERBATIM = {ROOT / "deploy" / "app" / "app.py"}
 SERVED = ROOT / "bundles"  # where gen-bundle writes by default
-COMPOSE_CONFIG = ["config", "--format", "json"]
-
-
-@cache
-def compose_config() -> dict[str, Any]:
-    result = subprocess.run(
-        [tool("docker-compose"), "--file", str(COMPOSE_FILE), "--project-directory", str(ROOT), *COMPOSE_CONFIG],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    config: dict[str, Any] = json.loads(result.stdout)
-    return config
 
 
 def compose_deployment() -> Deployment:
     deployment = load(COMPOSE_VALUES)
     assert isinstance(deployment, Deployment), "the compose values name both sidecars"
     return deployment
-
-
-def bind_mounts() -> list[tuple[str, Path, str]]:
-    """(service, source on the host, target) of every bind mount."""
-    mounts = []
-    for name, service in compose_config()["services"].items():
-        for volume in service.get("volumes", []):
-            assert volume["type"] == "bind", (name, volume)
-            mounts.append((name, Path(volume["source"]), volume["target"]))
-    return mounts
 
 
 def test_docker_compose_config_accepts_the_compose_file() -> None:
