@@ -175,12 +175,19 @@ def test_every_field_the_library_reads_is_documented() -> None:
     assert not undocumented, f"fields the library reads that decision-api.md does not list: {undocumented}"
 
 
-def test_every_setting_the_library_reads_is_documented() -> None:
+def settings_of(example: Example) -> set[str]:
+    extensions = example.request.get("attributes", {}).get("contextExtensions", {})
+    return set(extensions) | set(example.expect.get("labels") or {})
+
+
+def test_every_setting_the_library_reads_is_documented_and_shown() -> None:
     request = (LIBRARY / "request" / "request.rego").read_text()
     keys = set(SETTING_KEY.findall(request))
     assert "kuma.io/inbound-name" in keys
     section = input_read_section()
     assert not sorted(key for key in keys if f"`{key}`" not in section)
+    shown = set().union(*(settings_of(example) for example in EXAMPLES))
+    assert not sorted(keys - shown), "settings no example shows"
 
 
 def has_field(value: Any, field: str) -> bool:
