@@ -1,7 +1,7 @@
 """The deployment files users start from: docker-compose.yml is accepted by a real Compose
 implementation (`docker-compose config`, pinned in scripts/tools.env; no engine is needed) and mounts
-exactly the configuration the end-to-end tests run: files rendered from deploy/templates/ (checked to be
-current) and the demo app itself."""
+exactly the configuration the end-to-end tests run: files rendered from generator/deploy/templates/
+(checked to be current) and the demo app itself."""
 
 from __future__ import annotations
 
