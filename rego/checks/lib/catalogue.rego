@@ -63,6 +63,7 @@ catalogue := {
 	"MPT007": entry("Unknown match type", "error", "checks.structure.passthrough"),
 	"MPT008": entry("Wildcard gen-bundle refuses", "error", "checks.structure.passthrough"),
 	"MPT009": entry("MeshPassthrough field of the wrong type, value or unknown", "error", "checks.structure.passthrough"),
+	"MPT010": entry("MeshPassthrough without passthroughMode", "note", ""),
 	"GB003": entry("MeshService by labels, namespace or section", "error", "checks.structure.genbundle"),
 	"GB004": entry("Kind that decides access, not compiled by gen-bundle yet", "error", "checks.structure.genbundle"),
 	"VER001": entry("Not in the chosen Kuma release", "error", "checks.structure.versions"),

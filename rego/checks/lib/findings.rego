@@ -18,7 +18,7 @@ structure_findings := union({
 	identity_problems,
 })
 
-document_findings := structure_findings | warning_findings
+document_findings := union({structure_findings, warning_findings, note_findings})
 
 all_findings := document_findings | combined_findings if combined
 

@@ -4,7 +4,7 @@
 # MPT001 port, MPT002 one port with different L7 protocols, MPT003 a value twice for one port and
 # protocol, MPT004 protocol, MPT005 IP / CIDR value, MPT006 Domain rules, MPT007 match type, MPT008
 # wildcards Kuma accepts but gen-bundle refuses (A8), MPT009 types, unknown fields and
-# passthroughMode. targetRef problems are TREF* (target_ref.rego).
+# passthroughMode. targetRef problems are TREF* (target_ref.rego). MPT010, a note: no passthroughMode.
 package checks.lib
 
 passthrough_kinds := ["Mesh", "MeshSubset", "Dataplane"]
@@ -271,3 +271,19 @@ passthrough_problems contains resource_finding(
 trim_prefix_once(value, prefix) := substring(value, count(prefix), -1) if startswith(value, prefix)
 
 else := value
+
+# MPT010: an unset passthroughMode is Matched in Kuma's plugin, None on the Kong Mesh docs page
+# (docs/semantics.md, "MeshPassthrough default mode"): say which one the bundle enforces.
+note_findings contains model_finding(
+	m,
+	problem("MPT010", ["spec", "default", "passthroughMode"], unset_mode_message),
+) if {
+	some m in models_of.MeshPassthrough
+	active(m)
+	m.mode == null
+}
+
+unset_mode_message := concat("", [
+	"not set: enforced as Matched, as Kuma's MeshPassthrough plugin does (the Kong Mesh docs page says None), ",
+	"so only the appendMatch destinations are reachable, unless another MeshPassthrough for the same proxies sets a mode",
+])

@@ -60,3 +60,11 @@ test_the_model_of_a_passthrough if {
 	]
 	[m.mode, m.role, m.origin, m.inactive] == [null, "system", "unset", null]
 }
+
+test_unset_mode_is_noted_as_matched if {
+	found([mesh, mpt(`[{type: CIDR, value: 10.20.0.0/16, port: 5432}]`)]) == {["MPT010", "spec.default.passthroughMode"]}
+	found([mesh, `{type: MeshPassthrough, name: p, spec: {default: {passthroughMode: Matched}}}`]) == set()
+
+	# a policy that takes no part in decisions has nothing to enforce
+	found([mesh, `{type: MeshPassthrough, name: p, labels: {kuma.io/effect: shadow}, spec: {default: {}}}`]) == {["RISK006", ""]}
+}

@@ -15,7 +15,7 @@ test_mesh_wide_allow_all if {
 
 test_passthrough_risks if {
 	found([mesh, `{type: MeshPassthrough, name: p, spec: {default: {passthroughMode: All}}}`]) == {["RISK002", "spec.default.passthroughMode"]}
-	messages([mesh, `{type: MeshPassthrough, name: p, spec: {default: {appendMatch: [{type: Domain, value: b.com, protocol: tls}, {type: Domain, value: a.com, protocol: tls}]}}}`]) == {
+	messages([mesh, `{type: MeshPassthrough, name: p, spec: {default: {passthroughMode: Matched, appendMatch: [{type: Domain, value: b.com, protocol: tls}, {type: Domain, value: a.com, protocol: tls}]}}}`]) == {
 		`spec.default.appendMatch: allows egress by Domain ("a.com", "b.com"): the client sets the TLS SNI / HTTP Host that is matched, so it can reach any address under that name; prefer IP or CIDR matches where the destinations are known`,
 	}
 }
