@@ -187,11 +187,22 @@ def gen_bundle(policies: Path, output: Path) -> str:
 
 
 def replace_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` as gen-bundle does: a temporary file in the same folder, renamed over it."""
+    """Write `data` to `path` as gen-bundle does: a temporary file in the same folder, renamed over it;
+    then make sure nginx sees a new file (seen_as_new)."""
+    previous = path.stat().st_mtime if path.exists() else 0.0
     temporary = path.with_name(f".{path.name}.test.tmp")
     temporary.write_bytes(data)
     os.chmod(temporary, 0o644)
     os.replace(temporary, path)
+    seen_as_new(path, previous)
+
+
+def seen_as_new(path: Path, previous_mtime: float) -> None:
+    """nginx's ETag is the file's mtime in whole seconds and its size: a file of the same size written
+    within the same second as the one it replaced would look unchanged to OPA's poll (304). Give it the
+    mtime a write one second later would have."""
+    later = max(path.stat().st_mtime, previous_mtime + 1)
+    os.utime(path, (later, later))
 
 
 @dataclass(frozen=True)
