@@ -20,6 +20,7 @@ from generator.compile import compile_model, mesh_policies
 from generator.diagnostics import Diagnostic, Location, Rule, Severity, sort_key
 from generator.model import Model
 from generator.model.inventory import Dataplane
+from generator.progress import Progress
 from generator.questions.dropped import dropped_from_policies
 from generator.reading.files import decode_file, discover
 from generator.split.bundles import ProxyBundle, Signing, SplitBundler
@@ -50,20 +51,25 @@ class UnsupportedKumaVersion(ValueError):
     """`--kuma-version` names a release whose semantics gen-bundle does not know."""
 
 
-def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = None) -> BuildResult:
+def check(
+    paths: list[str], settings: Settings | None = None, opa: Opa | None = None, progress: Progress | None = None
+) -> BuildResult:
     """Read and check the input; the model when it is valid. Raises OpaUnavailable, OpaFailed, ReportError,
     UnsupportedKumaVersion."""
+    progress = progress or Progress(None)
     result = BuildResult()
     run = CheckRun(opa or find_opa(), settings or Settings(), input_name=paths[0] if paths else "<input>")
     diagnostics: list[Diagnostic] = []
     files = discover(paths, diagnostics)
     digests = []
     for index, source in enumerate(files):
+        progress.count("reading and checking files", index + 1, len(files))
         documents, problems = decode_file(source)
         diagnostics.extend(problems)
         digests.append((source.label, hashlib.sha256(source.data).hexdigest()))
         run.add(source.display, index, documents)
     run.incomplete = any(diagnostic.is_error for diagnostic in diagnostics)
+    progress.stage(f"checking {len(run.documents):,} documents of {len(files):,} files with OPA")
     report = run.finish()
     if report.semantics and not report.semantics.get("supported", True):
         raise UnsupportedKumaVersion(
@@ -76,6 +82,7 @@ def check(paths: list[str], settings: Settings | None = None, opa: Opa | None = 
     result.resource_counts = Counter(str(item["kind"]) for item in report.models)
     result.inputs = sorted(digests)
     if not result.errors:
+        progress.stage(f"modelling {len(report.models):,} resources")
         result.model = build_model(report, run.documents)
     return result
 
@@ -85,11 +92,13 @@ def build(
     settings: Settings | None = None,
     opa: Opa | None = None,
     inventory: list[Dataplane] | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Check, compile and pack; with an `inventory`, CMB006 names the Dataplane inbounds each from[]
     policy loses (asked of the bundle itself)."""
     opa = opa or find_opa()
-    result = check(paths, settings, opa)
+    progress = progress or Progress(None)
+    result = check(paths, settings, opa, progress)
     if result.model is None:
         return result
     metadata = {
@@ -98,9 +107,12 @@ def build(
         "inputs": [{"file": label, "sha256": digest} for label, digest in result.inputs],
         "resources": dict(sorted(result.resource_counts.items())),
     }
+    progress.stage(f"compiling {sum(result.resource_counts.values()):,} resources")
     result.data = compile_model(result.model)
+    progress.stage("packing the bundle")
     result.bundle = build_bundle(result.data, metadata)
     if inventory is not None:
+        progress.stage(f"asking the bundle which inbounds of {len(inventory):,} Dataplanes lose a policy")
         lost = dropped_from_policies(opa, result.bundle, inventory)
         result.diagnostics = sorted(
             name_lost_inbounds(result.diagnostics, policy_table(result.model), lost), key=sort_key

@@ -39,6 +39,7 @@ from generator.checks.opa import OpaUnavailable, find_opa
 from generator.diagnostics import Severity
 from generator.formats import FORMATS, json_report, sarif, text
 from generator.formats.outcome import Outcome
+from generator.progress import Progress
 from generator.reading.inventory import InventoryError, read_inventory
 from generator.split.bundles import Signing
 from generator.split.proxies import DATAPLANE, SERVICE
@@ -242,19 +243,23 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.verify is not None:
         return verify(arguments)
     outcome = Outcome(arguments.verb)
+    # on a terminal only: what a long build is doing (docs/cli.md, "Progress")
+    progress = Progress.on_terminal(sys.stderr, quiet=arguments.quiet)
     try:
-        run(arguments, outcome)
+        run(arguments, outcome, progress)
     except Exception as exc:  # a defect: say so, never pass it off as invalid input
         if os.environ.get("GEN_BUNDLE_DEBUG"):
             raise
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         outcome.exit_status = EXIT_INTERNAL
         outcome.failure = f"internal error: {detail} (a defect of gen-bundle; GEN_BUNDLE_DEBUG=1 shows the traceback)"
+    progress.clear()
     report(outcome, arguments)
     return outcome.exit_status
 
 
-def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
+def run(arguments: argparse.Namespace, outcome: Outcome, progress: Progress | None = None) -> None:
+    progress = progress or Progress(None)
     key: Key | None = None
     if arguments.verb == "build" and arguments.signing_key is not None:
         try:
@@ -278,9 +283,9 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
             return
     try:
         if arguments.verb == "build":
-            result = build(arguments.paths, settings, opa, inventory)
+            result = build(arguments.paths, settings, opa, inventory, progress)
         else:
-            result = check(arguments.paths, settings, opa)
+            result = check(arguments.paths, settings, opa, progress)
     except UnsupportedKumaVersion as exc:
         outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
         return
@@ -297,11 +302,14 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
     bundle = result.bundle
     key_id = arguments.key_id or DEFAULT_KEY_ID
     if key is not None:
+        progress.stage("signing the bundle")
         try:
             bundle = sign_bundle(bundle, key, key_id)
         except SigningError as exc:
             outcome.exit_status, outcome.failure = EXIT_USAGE, str(exc)
             return
+    if arguments.output is not None:
+        progress.stage(f"{'pushing' if isinstance(arguments.output, oci.Reference) else 'writing'} {arguments.output}")
     try:
         if isinstance(arguments.output, oci.Reference):
             credentials = find_credentials(arguments.output.registry)
@@ -318,6 +326,7 @@ def run(arguments: argparse.Namespace, outcome: Outcome) -> None:
     if arguments.split is not None:
         kinds = arguments.split_by or ([SERVICE, DATAPLANE] if inventory is not None else [SERVICE])
         signing = Signing(key, key_id) if key is not None else None
+        progress.stage(f"writing one bundle per proxy into {arguments.split}")
         try:
             split_report = write_split(arguments.split, split(result, inventory, kinds, signing, opa))
         except OSError as exc:
