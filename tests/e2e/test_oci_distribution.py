@@ -100,7 +100,7 @@ def opa_config(registry: Registry, repository: str, *, verify_with: Path | None 
     """The OPA configuration docs/distribution.md shows, for this registry (plain HTTP: an http:// url)."""
     config = f"""\
 services:
-  - name: registry
+  registry:
     url: {registry.url}
     type: oci
 {extra}bundles:
