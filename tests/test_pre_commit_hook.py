@@ -56,7 +56,13 @@ def policy_repository(tmp_path: Path) -> Path:
 
 def try_hook(hooks: Path, repository: Path, *files: str) -> subprocess.CompletedProcess[str]:
     """`pre-commit try-repo` the repository `hooks` on `files` of `repository`."""
-    environment = dict(os.environ, GEN_BUNDLE_OPA=tool("opa"), PRE_COMMIT_HOME=str(repository.parent / "home"))
+    environment = dict(
+        os.environ,
+        GEN_BUNDLE_OPA=tool("opa"),
+        PRE_COMMIT_HOME=str(repository.parent / "home"),
+        # the hook's virtualenv gets what the suite runs with, not whatever PyPI has newest today
+        PIP_CONSTRAINT=str(ROOT / "constraints" / "test.txt"),
+    )
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hooks), HOOK_ID, "--verbose", "--files", *files],
         cwd=repository,
