@@ -259,7 +259,6 @@ def run(
         render,
         write,
     )
-
     from tests.support.deployment import envoy_binary
     from tests.support.tools import tool
 
