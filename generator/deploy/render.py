@@ -15,13 +15,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
 
-from generator.deploy.certs import MeshCA
 from generator.model.check_settings import dataplane_settings
+
+if TYPE_CHECKING:
+    from generator.deploy.certs import MeshCA
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -266,6 +268,9 @@ def write(deployment: DeploymentPlan, directory: Path) -> dict[str, Path]:
 
 def write_certificates(deployment: DeploymentPlan, directory: Path, days: int = 365) -> MeshCA:
     """A new mesh CA and one workload certificate per sidecar, in `directory`/<sidecar name>/."""
+    # cryptography only here: rendering without certificates (and HMAC signing) must not need it
+    from generator.deploy.certs import MeshCA  # noqa: PLC0415
+
     ca = MeshCA.create(deployment.mesh, days)
     for sidecar in deployment.sidecars:
         ca.write_workload(directory / sidecar.name, sidecar.tags, days, uris=sidecar.spiffe_ids or None)
