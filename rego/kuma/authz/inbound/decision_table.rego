@@ -52,10 +52,10 @@ table_candidates_for(mesh, local, port, service) := candidates if {
 } else := meshes[mesh].inbound.decision_tables[local][port].others
 
 # The client's URI SANs as kuma.authz.identity reads them, in the two forms a table answers for: the
-# TLS session's text, or (no session value at all) the certificate.
-table_uris := split(session, ",") if {
-	session := input.attributes.metadataContext.filterMetadata["kuma.authz"].peer_uri_sans
-	is_string(session)
+# TLS session's text, or (no session value at all) the certificate. Not identity.peer_uris itself:
+# that one takes a malformed session value (`invalid-input` for the chain) as absent.
+table_uris := split(request.session_uri_sans, ",") if {
+	is_string(request.session_uri_sans)
 } else := uris if {
 	not session_given
 	uris := identity.peer_certificate.URIStrings
@@ -64,7 +64,7 @@ table_uris := split(session, ",") if {
 
 # present, whatever its value (`false` included)
 session_given if {
-	_ = input.attributes.metadataContext.filterMetadata["kuma.authz"].peer_uri_sans
+	_ = request.session_uri_sans
 }
 
 # No URI SAN adds a kuma.io/service but the principal's: the only SPIFFE ID is the principal (which
@@ -76,9 +76,8 @@ sole_service(service_tag) if {
 }
 
 # The URI SANs as one text: the session's as Envoy wrote it, or the certificate's joined.
-uris_text := session if {
-	session := input.attributes.metadataContext.filterMetadata["kuma.authz"].peer_uri_sans
-	is_string(session)
+uris_text := request.session_uri_sans if {
+	is_string(request.session_uri_sans)
 } else := concat(",", table_uris)
 
 service_tags_hold(text, _) if not contains(text, "kuma://kuma.io/service/")
