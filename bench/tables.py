@@ -15,7 +15,7 @@ from generator.bundle import DATA_PATH, Bundle
 from generator.bundle.archive import build_archive
 from generator.bundle.verify import read_archive
 from generator.checks.opa import Opa
-from generator.model.check_settings import dataplane_settings, inbound_settings
+from generator.model.check_settings import deployed_settings
 from generator.model.inventory import Dataplane, DataplaneInbound
 from generator.split.tables import decision_tables
 from tests.support.checks import inbound_check
@@ -43,8 +43,8 @@ def _facts_of(service: str) -> dict[str, Any]:
 
 
 def deployed_check(request: Request, dataplane: Dataplane, identity: str) -> dict[str, Any]:
-    facts = dataplane_settings(dataplane.name, dataplane.namespace, dataplane.labels)
-    settings = inbound_settings(meshes.MESH, request.local, facts)
+    (inbound,) = dataplane.inbounds  # deployed_dataplane's: the request's local inbound
+    settings = deployed_settings(dataplane, inbound)
     spiffe_ids = None if request.spiffe_id is None else [request.spiffe_id]
     return inbound_check(
         request.local, request.client, identity=identity, spiffe_ids=spiffe_ids, settings=settings, port=PORT

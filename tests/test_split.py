@@ -41,8 +41,8 @@ from generator.bundle.segmented import (
 from generator.bundle.sign import load_verification_key
 from generator.bundle.verify import verify_archive
 from generator.compile import DATA_FORMAT
-from generator.model.check_settings import dataplane_settings, inbound_settings
-from generator.model.inventory import Dataplane, DataplaneInbound
+from generator.model.check_settings import deployed_settings
+from generator.model.inventory import Dataplane
 from generator.reading.inventory import read_inventory
 from generator.split.bundles import SplitBundler
 from generator.split.distribute import UnknownData, split_data
@@ -169,11 +169,6 @@ def dataplane_of(entry: dict[str, Any], inventory: list[Dataplane]) -> Dataplane
     """The inventory's Dataplane of a split index entry."""
     (dataplane,) = [d for d in inventory if (d.name, d.namespace) == (entry["name"], entry.get("namespace", ""))]
     return dataplane
-
-
-def deployed_settings(dataplane: Dataplane, inbound: DataplaneInbound) -> dict[str, str]:
-    facts = dataplane_settings(dataplane.name, dataplane.namespace, dataplane.labels)
-    return inbound_settings(dataplane.mesh, inbound.tags, facts, inbound.name)
 
 
 def decisions(bundle: Path, checks: list[dict[str, Any]]) -> list[Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from generator.model.inventory import Dataplane, DataplaneInbound
+
 MESH = "kuma.io/mesh"
 DIRECTION = "kuma.io/direction"
 DATAPLANE_NAME = "kuma.io/dataplane-name"
@@ -40,3 +42,9 @@ def inbound_settings(
     settings[MESH] = mesh
     settings[DIRECTION] = "inbound"
     return settings
+
+
+def deployed_settings(dataplane: Dataplane, inbound: DataplaneInbound) -> dict[str, str]:
+    """The settings deploy/ writes for this inbound of this Dataplane (what a decision table answers)."""
+    facts = dataplane_settings(dataplane.name, dataplane.namespace, dataplane.labels)
+    return inbound_settings(dataplane.mesh, inbound.tags, facts, inbound.name)

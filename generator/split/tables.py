@@ -12,7 +12,7 @@ from typing import Any
 
 from generator.bundle import Bundle
 from generator.checks.opa import Opa
-from generator.model.check_settings import dataplane_settings, inbound_settings
+from generator.model.check_settings import deployed_settings
 from generator.model.inventory import Dataplane
 from generator.questions.evaluate import evaluate
 from generator.split.distribute import SplitDocument
@@ -36,13 +36,11 @@ def decision_tables(opa: Opa, bundle: Bundle, dataplanes: Iterable[Dataplane]) -
         if key in seen:
             continue
         seen.add(key)
-        facts = dataplane_settings(dataplane.name, dataplane.namespace, dataplane.labels)
         for inbound in dataplane.inbounds:
             if SERVICE_TAG not in inbound.tags:
                 continue  # the library finds a table by the inbound's service
-            settings = inbound_settings(dataplane.mesh, inbound.tags, facts, inbound.name)
             asked.append((key, inbound.tags[SERVICE_TAG], str(inbound.port)))
-            inputs.append(local_side(settings, inbound.port))
+            inputs.append(local_side(deployed_settings(dataplane, inbound), inbound.port))
     tables: dict[DataplaneKey, Json] = {}
     for (key, service, port), answer in zip(asked, evaluate(opa, bundle, QUERY, inputs), strict=True):
         for table in answer:
