@@ -1,7 +1,7 @@
 """What a pip user gets (issue #16): a fresh virtualenv holding only the built wheel and its pinned
 dependencies, run from a folder outside the checkout, builds the examples, exports the conftest checks
-and runs them with the real conftest, and renders a deployment (the compose values and the server
-sidecar alone). Nothing it needs may live only in the repository."""
+and runs them with the real conftest, and renders the compose deployment from the templates it
+carries. Nothing it needs may live only in the repository."""
 
 from __future__ import annotations
 
@@ -67,13 +67,16 @@ def test_the_wheel_alone_builds_checks_and_finds_nothing_of_the_checkout(venv: P
     assert also_refused.returncode == 1, also_refused.stdout + also_refused.stderr
 
 
-def test_the_wheel_alone_renders_a_deployment_and_one_side_of_it(venv: Path, tmp_path: Path) -> None:
+def test_the_wheel_alone_renders_the_compose_deployment_from_its_own_templates(venv: Path, tmp_path: Path) -> None:
     shutil.copy(ROOT / "deploy" / "compose" / "values.yaml", tmp_path / "values.yaml")
     rendered = run(venv, tmp_path, "gen-bundle", "deploy", "render", "values.yaml", "out", "--certificates", "certs")
     assert rendered.returncode == 0, rendered.stderr
-    files = {path.name for path in (tmp_path / "out").iterdir()}
-    assert {"nginx.conf", "opa-payments.yaml", "envoy-payments.yaml", "opa-orders.yaml", "envoy-orders.yaml"} <= files
+    shipped = ROOT / "deploy" / "compose" / "rendered"
+    assert {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()} == {
+        path.name: path.read_bytes() for path in shipped.iterdir()
+    }
     assert (tmp_path / "certs").is_dir()
-    # the templates came from the wheel: the rendering is the repository's own, byte for byte
-    for name in files:
-        assert (tmp_path / "out" / name).read_bytes() == (ROOT / "deploy" / "compose" / "rendered" / name).read_bytes()
+    # the templates it rendered are the wheel's, in the venv
+    templates = run(venv, tmp_path, "python", "-c", "import generator.deploy.render as r; print(r.TEMPLATES)")
+    assert templates.returncode == 0, templates.stderr
+    assert Path(templates.stdout.strip()).is_relative_to(venv)

@@ -4,10 +4,8 @@ a client rendered alone reaches the upstream its values name; the wheel alone re
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -107,37 +105,5 @@ def test_python_m_deploy_render_still_renders_in_a_checkout(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     rendered = ROOT / "deploy" / "compose" / "rendered"
     assert {path.name: path.read_text() for path in tmp_path.iterdir()} == {
-        path.name: path.read_text() for path in rendered.iterdir()
-    }
-
-
-def test_the_wheel_renders_the_deployment_without_a_checkout(tmp_path: Path) -> None:
-    built = subprocess.run(
-        [sys.executable, "-m", "hatchling", "build", "--target", "wheel", "--directory", str(tmp_path / "dist")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = (tmp_path / "dist").glob("gen_bundle-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(tmp_path / "installed")
-    # The wheel's package first on the path, run from elsewhere than the checkout.
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "installed")}
-    command = [sys.executable, "-m", "generator", "deploy", "render", str(COMPOSE_VALUES), str(tmp_path / "out")]
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    where = subprocess.run(
-        [sys.executable, "-c", "import generator.deploy.render as r; print(r.TEMPLATES)"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert Path(where.stdout.strip()).is_relative_to(tmp_path / "installed")
-    rendered = ROOT / "deploy" / "compose" / "rendered"
-    assert {path.name: path.read_text() for path in (tmp_path / "out").iterdir()} == {
         path.name: path.read_text() for path in rendered.iterdir()
     }
