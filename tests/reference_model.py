@@ -396,7 +396,10 @@ def rules_decision(policies: list[Resource], client: str, sni: str | None, versi
                 for match in other_matches
             )
             return Outcome(True, "allowed-by-policy", references, shadow_deny=shadow)
-    return Outcome(False, "no-matching-rule" if policies else "no-policy")
+    if not policies:
+        return Outcome(False, "no-policy")
+    # the denial names the selecting policy of the highest precedence
+    return Outcome(False, "no-matching-rule", frozenset({in_precedence_order(policies)[-1].ref()}))
 
 
 def match_holds(match: Mapping[str, Any], client: str, sni: str | None) -> bool:
@@ -428,7 +431,8 @@ def inbound_permissions(
                 if all(value in client.get(key, set()) for key, value in required.items()):
                     deciding = (policy, index, entry["default"]["action"])
         if deciding is None:
-            return Outcome(False, "no-matching-rule")
+            # the denial names the selecting policy of the highest precedence (its entries come last)
+            return Outcome(False, "no-matching-rule", frozenset({in_precedence_order(selecting)[-1].ref()}))
         policy, index, action = deciding
         policies = frozenset({policy.ref(index)})
         if action == "Deny":

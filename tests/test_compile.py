@@ -62,7 +62,32 @@ def test_entries_that_can_never_win_are_pruned_from_their_bucket(tmp_path: Any) 
     data = compile_model(model_of(tmp_path, mtp("c") + mtp("b") + mtp("a", action="Deny")))
     bucket = data["meshes"]["default"]["selection"]["from"]["any"]["any"]
     assert bucket == [{"action": "Deny", "client": {}, "entry": 0, "inbound": {}, "policy": 2, "rank": 2}]
-    assert data["meshes"]["default"]["selection"]["from_policies"]["any"] == [{"inbound": {}}]
+    # of the three that select every inbound, the last applied is the one a no-matching-rule names
+    assert data["meshes"]["default"]["selection"]["from_policies"]["any"] == [{"inbound": {}, "policy": 2}]
+
+
+def test_a_selection_keeps_the_policies_that_may_be_the_best_selecting_one(tmp_path: Any) -> None:
+    # c selects every inbound; the MeshSubset ones come later in precedence and select some only
+    text = mtp("a", "kind: MeshSubset, tags: {env: dev}") + mtp("c") + mtp("b", "kind: MeshSubset, tags: {team: money}")
+    data = compile_model(model_of(tmp_path, text))["meshes"]["default"]
+    assert [policy["name"] for policy in data["policies"]] == ["c", "b", "a"]
+    selects = data["selection"]["from_policies"]
+    assert selects["any"] == [{"inbound": {}, "policy": 0}]
+    assert selects["by_pair"] == {
+        "env": {"dev": [{"inbound": {}, "policy": 2}]},
+        "team": {"money": [{"inbound": {}, "policy": 1}]},
+    }
+
+
+def test_a_selection_keeps_one_record_per_selector_the_highest(tmp_path: Any) -> None:
+    # b and a select alike (a comes later); c selects every inbound but comes first: all of it is kept
+    # but b's record, which a's always outranks
+    text = "".join(mtp(name, "kind: MeshSubset, tags: {team: money, env: dev}") for name in ("a", "b")) + mtp("c")
+    data = compile_model(model_of(tmp_path, text))["meshes"]["default"]
+    assert [policy["name"] for policy in data["policies"]] == ["c", "b", "a"]
+    selects = data["selection"]["from_policies"]
+    assert selects["any"] == [{"inbound": {}, "policy": 0}]
+    assert selects["by_pair"] == {"env": {"dev": [{"inbound": {"team": "money"}, "policy": 2}]}}
 
 
 def test_the_rarest_pair_indexes_an_entry(tmp_path: Any) -> None:
@@ -87,7 +112,7 @@ def test_workload_owner_policies_require_their_namespace(tmp_path: Any) -> None:
         "spec: {from: [{targetRef: {kind: Mesh}, default: {action: Allow}}]}\n"
     )
     selection = compile_model(model_of(tmp_path, text))["meshes"]["default"]["selection"]
-    assert selection["from_policies"]["by_pair"] == {"k8s.kuma.io/namespace": {"shop": [{"inbound": {}}]}}
+    assert selection["from_policies"]["by_pair"] == {"k8s.kuma.io/namespace": {"shop": [{"inbound": {}, "policy": 0}]}}
 
 
 def test_compiling_is_deterministic_whatever_the_input_order(tmp_path: Any) -> None:

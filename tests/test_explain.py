@@ -1,10 +1,11 @@
 """`gen-bundle explain`: the decision of the real OPA with its reasons, end to end through the command.
 
 Each scenario is tests/scenarios/explain/<case>.yaml (the policies), <case>.questions.yaml (the
-questions, each with the decision, the step and every explained entry as [policy, status] in the
-explanation's order) and <case>.expected (the text answers, golden; GEN_BUNDLE_UPDATE_GOLDEN=1
-rewrites it). That the explanation carries the very decision, and names its deciding entry, is also
-asked of every inbound check of tests/scenarios/inbound (tests/support/decisions.py).
+questions, each with the decision, the step, optionally the policy it names, and every explained
+entry as [policy, status] in the explanation's order) and <case>.expected (the text answers,
+golden; GEN_BUNDLE_UPDATE_GOLDEN=1 rewrites it). That the explanation carries the very decision,
+and names its deciding entry, is also asked of every inbound check of tests/scenarios/inbound
+(tests/support/decisions.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def test_explain_names_the_deciding_entry_and_why_the_others_did_not_decide(case
             "step": explanation["step"],
             "entries": [[entry["policy"]["name"], entry["status"]] for entry in explanation["entries"]],
         }
+        if "policy" in question:  # the policy the decision names
+            got["policy"] = explanation["decision"]["dynamic_metadata"].get("policy", {}).get("name")
         expected = {key: question[key] for key in got}
         if got != expected:
             failures.append(f"{question['name']}:\n  got      {got}\n  expected {expected}")

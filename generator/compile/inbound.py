@@ -4,6 +4,9 @@ The whole precedence (spec A2: policies in B §4.3 order, then `from` order) bec
 per entry, so "the last applicable entry" is "the applicable entry with the highest rank". Entries are
 indexed by one requirement their policy puts on the local side (selection.py) and one pair they require
 of the client; the rarest of each side is used, so buckets stay short.
+
+`from_policies` says which of the policies select an inbound, each record with its policy's number:
+when no entry applies, the decision names the selecting policy of the highest precedence.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from generator.compile.selection import (
     all_slots,
     empty_index,
     key_frequency,
-    prune_selects,
+    prune_numbered_selects,
     prune_to_best,
     rarest_key,
     selection_index,
@@ -36,7 +39,8 @@ def compile_inbound(ordered: list[MeshTrafficPermission], first_policy_index: in
         entry.target_ref.required_tags() for policy in ordered for entry in policy.from_entries
     )
 
-    selects = selection_index(selectors)
+    numbers = [{"policy": first_policy_index + offset} for offset in range(len(ordered))]
+    selects = selection_index(selectors, numbers)
     from_index = empty_index()
     from_index["any"] = _empty_inner()
     rank = 0
@@ -57,7 +61,7 @@ def compile_inbound(ordered: list[MeshTrafficPermission], first_policy_index: in
             bucket_for(inner, client_pair).append(record)
             rank += 1
 
-    prune_selects(selects)
+    prune_numbered_selects(selects)
     for inner in all_slots(from_index):
         prune_to_best(inner, "rank")
     return {"from_policies": selects, "from": from_index}

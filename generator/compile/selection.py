@@ -139,6 +139,20 @@ def prune_selects(selects: Json) -> None:
             bucket[:] = [{"inbound": {}}]
 
 
+def prune_numbered_selects(selects: Json) -> None:
+    """For an index whose records name their policy (`policy`, higher wins): in each bucket, one record
+    per selector, its policy's highest number, and none below a record that selects every inbound the
+    bucket reaches. What is left answers both "does any policy select it" and "which, at best"."""
+    for bucket in all_slots(selects):
+        best: dict[str, Json] = {}
+        for record in bucket:
+            selector = repr(sorted((key, value) for key, value in record.items() if key != "policy"))
+            if selector not in best or best[selector]["policy"] < record["policy"]:
+                best[selector] = record
+        bucket[:] = sorted(best.values(), key=lambda record: record["policy"])
+    prune_to_best(selects, "policy")
+
+
 def prune_to_best(index: Json, rank_key: str) -> None:
     """Drop records that can never win: ranked below a record of the same bucket that always applies."""
     for bucket in all_slots(index):

@@ -24,7 +24,8 @@ hold for that proxy, so no best, no "any", no count changes. Concretely:
 * `policies`: only the rows the kept records name, and every `policy` reference remapped: first the
   TrafficPermissions that govern ExternalServices (the same numbers in every document of the mesh),
   then the others in their order. The library compares policy numbers only among MeshPassthroughs
-  (the first of equally long prefixes), whose order is kept.
+  (the first of equally long prefixes) and among the MeshTrafficPermissions that select an inbound
+  (a no-matching-rule names the highest), whose order is kept.
 """
 
 from __future__ import annotations

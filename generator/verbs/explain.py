@@ -45,6 +45,11 @@ STEPS = {
     "traffic-permission": "TrafficPermission",
     "none": "no policy selects the inbound",
 }
+# Why a denial that no entry decided names a policy (no-matching-rule, docs/decision-api.md).
+NAMED_WHY = {
+    "from": "of the policies that select the inbound, the one of the highest precedence: none of its entries applies",
+    "rules": "of the policies that select the inbound, the one of the highest precedence: no match holds",
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -152,12 +157,18 @@ def locate(explanation: dict[str, Any], table: list[dict[str, Any]]) -> None:
     if decided is not None:
         mesh = explanation["mesh"]
         match = [entry for entry in explanation["entries"] if entry["status"] == "decided" and entry["kind"] != "other"]
+        # a no-matching-rule denial names a policy no entry of which decided: found by its name
+        match = match or [entry for entry in explanation["entries"] if same_policy(entry["policy"], decided)]
         if match:
             decided["location"] = where.get((mesh, match[0]["policy"]["index"]), "")
     for entry in explanation["entries"]:
         policy = entry["policy"]
         if "index" in policy:
             policy["location"] = where.get((policy.get("mesh", explanation["mesh"]), policy["index"]), "")
+
+
+def same_policy(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    return all(one.get(key) == other.get(key) for key in ("kind", "mesh", "namespace", "name"))
 
 
 def policy_text(policy: dict[str, Any]) -> str:
@@ -204,6 +215,10 @@ def render(explanation: dict[str, Any]) -> str:
     for entry in decided:
         lines.append(f"deciding entry: {entry_text(entry)}  {entry['policy'].get('location', '')}")
         lines.append(f"  {entry['why']}")
+    named = metadata.get("policy")
+    if named is not None and not decided:
+        lines.append(f"named policy: {policy_text(named)}  {named.get('location', '')}".rstrip())
+        lines.append(f"  {NAMED_WHY.get(explanation['step'], 'the policy in force')}")
     if "rule" in metadata:
         lines.append(f"Envoy RBAC rule: {metadata['rule']}")
     others = [entry for entry in explanation["entries"] if entry["status"] != "decided"]

@@ -212,11 +212,18 @@ def test_allowed_client_gets_the_upstreams_answer_and_the_deciding_policy(mesh: 
     assert upstream_saw["headers"]["x-kuma-authz-policy"] == ALLOWING_POLICY
 
 
-def test_denied_client_gets_403_with_the_reason(mesh: Mesh, intruder: str) -> None:
+def test_denied_client_gets_403_with_the_reason_and_the_policy_that_selects_the_inbound(
+    mesh: Mesh, intruder: str
+) -> None:
     answer = direct_to_server_sidecar(mesh, intruder)
     assert answer.status == 403
-    assert answer.decision_headers == {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "no-matching-rule"}
-    assert answer.body.startswith(b"kuma: denied (no-matching-rule)")
+    # no entry applies to the intruder: the denial names where an entry for it would go
+    assert answer.decision_headers == {
+        "x-kuma-authz-decision": "deny",
+        "x-kuma-authz-reason": "no-matching-rule",
+        "x-kuma-authz-policy": ALLOWING_POLICY,
+    }
+    assert answer.body == b"kuma: denied (no-matching-rule) by MeshTrafficPermission default/payments-accepts-orders"
 
 
 def test_client_without_a_mesh_certificate_is_refused_by_the_tls_handshake(mesh: Mesh) -> None:

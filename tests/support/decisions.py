@@ -88,7 +88,13 @@ def explanation_problems(explanation: dict[str, Any], decision: dict[str, Any]) 
         problems.append(f"no policy decided, yet the explanation names {decided}")
     if policy is not None:
         named = [(entry["policy"].get("kind"), entry["policy"].get("name")) for entry in decided]
-        if named != [(policy["kind"], policy["name"])]:
+        selecting = {(entry["policy"].get("kind"), entry["policy"].get("name")) for entry in explanation["entries"]}
+        reason = decision["dynamic_metadata"]["reason"]
+        if not named and reason == "no-matching-rule" and explanation["step"] in ("from", "rules"):
+            # no entry decided: the denial names a policy that selects the inbound, whose entries are listed
+            if (policy["kind"], policy["name"]) not in selecting:
+                problems.append(f"the decision names {policy['name']}, which the explanation does not list")
+        elif named != [(policy["kind"], policy["name"])]:
             problems.append(f"the explanation's deciding entries {named}, the decision's policy {policy['name']}")
     return problems
 

@@ -13,7 +13,8 @@ checks:
     mesh: default                    # optional
     expect: allowed                  # or denied
     reason: allowed-by-policy
-    policy: allow-orders             # name of the deciding policy, or null for none
+    policy: allow-orders             # name of the deciding policy (of a no-matching-rule: the
+                                     # selecting one it names), or null for none
     shadow_deny: false               # optional
 """
 

@@ -206,7 +206,7 @@ ranked_candidates(service) := {[0 - entry.rank, candidate] |
 	}
 }
 
-table_tail(service) := [final({"allowed": false, "reason": "no-matching-rule"})] if {
+table_tail(service) := [final(no_applicable_entry)] if {
 	selected
 } else := array.concat(
 	[candidate |

@@ -104,7 +104,7 @@ default policy_outcome := {"allowed": false, "reason": "no-policy"}
 # one does the (costlier) `selected` need asking.
 policy_outcome := mesh_permission_outcome if {
 	winner
-} else := {"allowed": false, "reason": "no-matching-rule"} if {
+} else := no_applicable_entry if {
 	selected
 } else := permission_outcome if {
 	# Kuma adds TrafficPermission's RBAC only with mesh mTLS on (a workload identity alone brings
@@ -202,3 +202,17 @@ selected if {
 	some record in bucket
 	tags.selects(record, request.local_tags)
 }
+
+# No entry applies, yet MeshTrafficPermissions select the inbound: the denial names the one of the
+# highest precedence, whose entries would decide first (the last that Kuma merges).
+default no_applicable_entry := {"allowed": false, "reason": "no-matching-rule"}
+
+no_applicable_entry := {"allowed": false, "reason": "no-matching-rule", "policy": reference} if {
+	reference := response.reference(meshes[request.mesh].policies[selecting_policy])
+}
+
+selecting_policy := max({record.policy |
+	some bucket in tags.reached("from_policies")
+	some record in bucket
+	tags.selects(record, request.local_tags)
+})

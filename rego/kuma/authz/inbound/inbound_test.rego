@@ -317,55 +317,6 @@ test_forged_kuma_tags_header_is_ignored if {
 		with data.kuma.compiled as with_from(from)
 }
 
-# --- no applicable entry: selected or not -------------------------------------------------------
-
-empty_from := {"any": fx.bucket([], {}), "by_pair": {}}
-
-with_selects(selects) := fx.compiled(fx.mesh_doc("strict", selects, empty_from))
-
-test_no_matching_rule_vs_no_policy if {
-	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
-		with data.kuma.compiled as with_selects(fx.selects_payments)
-	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
-		with data.kuma.compiled as with_selects({"any": [], "by_pair": {}})
-
-	# data-shape: malformed: a mesh document without `inbound`
-	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
-		with data.kuma.compiled as fx.compiled(object.remove(fx.mesh_doc("strict", {}, {}), ["inbound"]))
-}
-
-test_selection_needs_remaining_pairs if {
-	ledger := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"app": "ledger"}}]}}}
-	inbound.decision.dynamic_metadata.reason == "no-policy" with input as orders_check
-		with data.kuma.compiled as with_selects(ledger)
-	wide := {"any": [{"inbound": {"version": "v2"}}], "by_pair": {}}
-	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
-		with data.kuma.compiled as with_selects(wide)
-}
-
-test_selection_zone_condition if {
-	zoned := {"any": [{"inbound": {}, "zone": "zone-1"}], "by_pair": {}}
-	other_zone := fx.http_check(object.union(fx.payments, {"kuma.io/zone": "zone-2"}), {"principal": fx.orders})
-	inbound.decision.dynamic_metadata.reason == "no-policy" with input as other_zone
-		with data.kuma.compiled as with_selects(zoned)
-	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check
-		with data.kuma.compiled as with_selects(zoned)
-}
-
-test_no_matching_rule_decision if {
-	d := inbound.decision with input as orders_check with data.kuma.compiled as with_selects(fx.selects_payments)
-	d == {
-		"allowed": false,
-		"http_status": 403,
-		"body": "kuma: denied (no-matching-rule)",
-		"headers": {"x-kuma-authz-decision": "deny", "x-kuma-authz-reason": "no-matching-rule"},
-		"dynamic_metadata": {
-			"reason": "no-matching-rule", "direction": "inbound", "mesh": "default",
-			"shadow_deny": false,
-		},
-	}
-}
-
 # --- local tags from elsewhere ------------------------------------------------------------------
 
 test_network_check_with_labels if {
@@ -406,7 +357,7 @@ test_any_value_on_the_inbound_side if {
 	no_version := fx.http_check(object.remove(fx.payments, ["version"]), {"principal": fx.orders})
 	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as no_version
 		with data.kuma.compiled as with_from(from)
-	any_version := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"version": "*"}}]}}}
+	any_version := {"any": [], "by_pair": {"kuma.io/service": {"payments": [{"inbound": {"version": "*"}, "policy": 1}]}}}
 	inbound.decision.dynamic_metadata.reason == "no-policy" with input as no_version
 		with data.kuma.compiled as with_selects(any_version)
 	inbound.decision.dynamic_metadata.reason == "no-matching-rule" with input as orders_check

@@ -112,8 +112,21 @@ outcome := {"allowed": false, "reason": "no-identity", "rule": "default"} if {
 	not identity.certificate_ok
 } else := object.union_n([object.get(verdicts, winner.action, verdicts.Deny), decided_by(winner), shadow_fields]) if {
 	winner
-} else := {"allowed": false, "reason": "no-matching-rule", "rule": "default"} if {
+} else := no_matching_rule if {
 	count(selecting_policies) > 0
+}
+
+# Nothing matched, yet rules policies select the inbound: the denial names the one of the highest
+# precedence, as from[] does (Envoy's RBAC itself names only its `default`).
+default no_matching_rule := {"allowed": false, "reason": "no-matching-rule", "rule": "default"}
+
+no_matching_rule := {
+	"allowed": false,
+	"reason": "no-matching-rule",
+	"rule": "default",
+	"policy": reference,
+} if {
+	reference := response.reference(compiled.meshes[request.mesh].policies[max(selecting_policies)])
 }
 
 # Kuma's shadow matcher is every allowWithShadowDeny list of the selecting policies, apart from the

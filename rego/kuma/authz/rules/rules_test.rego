@@ -150,12 +150,22 @@ test_a_workload_identity_brings_rules_even_without_mtls if {
 	identity.policy == 2
 }
 
-test_nothing_matching_is_the_default_deny if {
-	d := inbound.decision.dynamic_metadata with input as check({"principal": "spiffe://td/ns/other/sa/x"}, {})
+test_nothing_matching_is_the_default_deny_naming_the_selecting_policy if {
+	d := inbound.decision with input as check({"principal": "spiffe://td/ns/other/sa/x"}, {})
 		with data.kuma.compiled as deny_first
+	d.dynamic_metadata.reason == "no-matching-rule"
+	d.dynamic_metadata.rule == "default"
+	d.dynamic_metadata.policy == policies[0]
+	d.headers["x-kuma-authz-policy"] == "MeshTrafficPermission/default/team-a"
+	d.body == "kuma: denied (no-matching-rule) by MeshTrafficPermission default/team-a"
+}
+
+# Both select app=payments; no-intruder (a Dataplane targetRef) has the higher precedence.
+test_nothing_matching_names_the_selecting_policy_of_the_highest_precedence if {
+	stranger := check({"principal": "spiffe://td/ns/other/sa/x"}, {"app": "payments"})
+	d := inbound.decision.dynamic_metadata with input as stranger with data.kuma.compiled as deny_first
 	d.reason == "no-matching-rule"
-	d.rule == "default"
-	not d.policy
+	d.policy.name == "no-intruder"
 }
 
 test_labels_that_are_not_a_json_object_are_invalid if {
