@@ -544,6 +544,7 @@ def requests_for(mesh: Mesh) -> list[Request]:
                     inbound_tags(s),
                     dict(OUTSIDER),
                     expect_reason="no-matching-rule",
+                    expect_policy=f"svc-{s:06d}",
                 )
             )
         # rules[] (workload identities): an Exact allow, a Prefix allow, the deny, nothing matching
@@ -558,7 +559,7 @@ def requests_for(mesh: Mesh) -> list[Request]:
                     "inbound/rules-no-match",
                     f"spiffe://{MESH}.zone-b.mesh.local/ns/elsewhere/sa/x",
                     "no-matching-rule",
-                    None,
+                    f"svc-{s:06d}",
                 ),
             ):
                 requests.append(

@@ -106,10 +106,18 @@ winner_index := max({e[4] | some e in tied; e[3] == winner_name})
 
 winner := [e | some e in tied; e[3] == winner_name; e[4] == winner_index][0]
 
-selected if {
+# the precedence key of each policy that selects the inbound, as an entry's (no index or action)
+selecting contains [kind_level[top_ref(policy).kind], origin(policy), role(policy), display_name(policy)] if {
 	some policy in data.baseline.policies
 	selects(policy)
 }
+
+selected if count(selecting) > 0
+
+top_selecting := max({[s[0], s[1], s[2]] | some s in selecting})
+
+# a denial no entry decides names the selecting policy applied last (display name descending)
+named := min({s[3] | some s in selecting; [s[0], s[1], s[2]] == top_selecting})
 
 outcomes := {
 	"Allow": {"allowed": true, "reason": "allowed-by-policy", "shadow_deny": false},
@@ -123,6 +131,6 @@ decision := {"allowed": false, "reason": "invalid-input", "shadow_deny": false} 
 	identity.status != "verified"
 } else := object.union(outcomes[winner[5]], {"policy": winner[3]}) if {
 	winner
-} else := {"allowed": false, "reason": "no-matching-rule", "shadow_deny": false} if {
+} else := {"allowed": false, "reason": "no-matching-rule", "shadow_deny": false, "policy": named} if {
 	selected
 }
