@@ -2,7 +2,7 @@
 (OPA-Envoy holding the benchmark bundle) → app, next to the same path with the server Envoy's ext_authz
 filters taken out, at a fixed request rate with fortio.
 
-Everything runs on 127.0.0.1. The configuration is deploy/'s (deploy/render.py and deploy/templates/),
+Everything runs on 127.0.0.1. The configuration is deploy/'s (generator/deploy/render.py and its templates),
 with the server sidecar given the tags of a real inbound of the synthetic mesh and the client sidecar's
 certificate the tags of a client that a MeshTrafficPermission entry admits, so each check walks the
 same look-ups as the inbound requests timed inside OPA. The app is nginx answering 200 (a fixed,
@@ -153,7 +153,7 @@ class Process:
 
 
 # The HTTP filters that exist for the check: ext_authz and the two that hand it the client's URI SANs as
-# metadata (deploy/templates/_macros.j2, http_ext_authz).
+# metadata (generator/deploy/templates/_macros.j2, http_ext_authz).
 CHECK_HTTP_FILTERS = frozenset(
     {"envoy.filters.http.ext_authz", "envoy.filters.http.header_mutation", "envoy.filters.http.header_to_metadata"}
 )
@@ -218,7 +218,7 @@ def load(fortio: str, url: str, rate: int, duration: int, out: Path) -> dict[str
 def unavailable() -> str | None:
     """Why deploy/ cannot be used for the end-to-end run, or None."""
     try:
-        from deploy import render  # noqa: F401
+        from generator.deploy import render  # noqa: F401
         from tests.support.deployment import envoy_binary
     except ImportError as error:
         return f"deploy/ is not ready ({error})"
@@ -248,8 +248,8 @@ def run(
     reason = unavailable()
     if reason:
         return {"status": reason, "rate": rate}
-    from deploy.certs import MeshCA
-    from deploy.render import (
+    from generator.deploy.certs import MeshCA
+    from generator.deploy.render import (
         Address,
         BundleServer,
         ClientSidecar,

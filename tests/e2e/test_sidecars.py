@@ -1,8 +1,8 @@
 """The whole chain with the real parts: `gen-bundle` writes the bundle into the folder nginx serves,
 OPA-Envoy downloads and polls it, and real Envoy sidecars (mTLS with Kuma-style certificates) ask
-OPA-Envoy over gRPC before any request or connection reaches the app. Configured from deploy/templates/
-(tests/support/deployment.py). One deployment for the module: servers start once (OPA-Envoy of the
-server sidecar is restarted once, by the fail-closed test)."""
+OPA-Envoy over gRPC before any request or connection reaches the app. Configured from
+generator/deploy/templates/ (tests/support/deployment.py). One deployment for the module: servers
+start once (OPA-Envoy of the server sidecar is restarted once, by the fail-closed test)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from deploy.certs import MeshCA
-from deploy.render import PEER_IDENTITY_HEADER, PEER_IDENTITY_NAMESPACE, Polling
+from generator.deploy.certs import MeshCA
+from generator.deploy.render import PEER_IDENTITY_HEADER, PEER_IDENTITY_NAMESPACE, Polling
 from tests.support.deployment import (
     Answer,
     Mesh,

@@ -20,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from deploy.render import Deployment, Polling, render
+from generator.deploy.render import Deployment, Polling, render
 from tests.support.deployment import Answer, Mesh, OpaEnvoy, http_get, start_mesh, tcp_exchange, wait_until
 from tests.support.opa import OpaServer
 from tests.support.tools import ROOT

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.render import PEER_IDENTITY_HEADER, Polling
+from generator.deploy.render import PEER_IDENTITY_HEADER, Polling
 from tests.support.deployment import Answer, Mesh, gen_bundle, http_get, start_mesh, tcp_exchange
 
 pytestmark = pytest.mark.e2e

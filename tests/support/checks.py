@@ -110,7 +110,7 @@ def inbound_check(
 
 def session_metadata(uris: Sequence[str]) -> dict[str, Any]:
     """The client certificate's URI SANs as Envoy's %DOWNSTREAM_PEER_URI_SAN% puts them in the dynamic
-    metadata it sends (deploy/templates, decision-api.md)."""
+    metadata it sends (generator/deploy/templates, decision-api.md)."""
     return {"filterMetadata": {"kuma.authz": {"peer_uri_sans": ",".join(uris)}}}
 
 

@@ -1,6 +1,7 @@
 """The real deployment for end-to-end tests: nginx serving the bundle folder, OPA-Envoy per sidecar, two
-Envoy sidecars and the demo app, all on 127.0.0.1 with free ports, configured from deploy/templates/
-through deploy/render.py (the same files docker-compose.yml uses). Each server is started by the tests,
+Envoy sidecars and the demo app, all on 127.0.0.1 with free ports, configured from the package's
+templates through generator/deploy/render.py (what `gen-bundle deploy render` writes, and the same
+files docker-compose.yml uses). Each server is started by the tests,
 waited for on its health endpoint, and stopped at the end."""
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Any
 
 import requests
 
-from deploy.certs import MeshCA
-from deploy.render import (
+from generator.deploy.certs import MeshCA
+from generator.deploy.render import (
     Address,
     BundleServer,
     ClientSidecar,
