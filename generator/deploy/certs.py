@@ -64,6 +64,41 @@ class MeshCA:
         )
         return cls(mesh, key, certificate)
 
+    CERTIFICATE_FILE = "ca.pem"
+    KEY_FILE = "ca-key.pem"
+
+    @classmethod
+    def kept(cls, directory: Path, mesh: str, days: int = 365) -> tuple[MeshCA, bool]:
+        """The mesh CA kept in `directory` ({ca,ca-key}.pem), or a new one written there; and whether it
+        is new. Sidecars rendered one at a time (on different hosts) trust each other only through it."""
+        certificate_path, key_path = directory / cls.CERTIFICATE_FILE, directory / cls.KEY_FILE
+        present = [path.exists() for path in (certificate_path, key_path)]
+        if not any(present):
+            ca = cls.create(mesh, days)
+            directory.mkdir(parents=True, exist_ok=True)
+            key_path.write_bytes(b"")
+            os.chmod(key_path, 0o600)  # before the key is in it
+            key_path.write_bytes(
+                ca.key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+            certificate_path.write_text(ca.certificate_pem)
+            return ca, True
+        if not all(present):
+            missing = certificate_path if not present[0] else key_path
+            raise ValueError(f"{directory} holds half a mesh CA: {missing.name} is missing")
+        certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.public_key() != certificate.public_key():
+            raise ValueError(f"{key_path} is not the key of {certificate_path}")
+        issued_for = [
+            attribute.value for attribute in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        ]
+        if issued_for != [mesh]:
+            raise ValueError(f"{certificate_path} is the CA of mesh {issued_for}, not of mesh {mesh!r}")
+        return cls(mesh, key, certificate), False
+
     @property
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()

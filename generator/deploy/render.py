@@ -266,12 +266,16 @@ def write(deployment: DeploymentPlan, directory: Path) -> dict[str, Path]:
     return written
 
 
-def write_certificates(deployment: DeploymentPlan, directory: Path, days: int = 365) -> MeshCA:
-    """A new mesh CA and one workload certificate per sidecar, in `directory`/<sidecar name>/."""
+def write_certificates(
+    deployment: DeploymentPlan, directory: Path, days: int = 365, ca: MeshCA | None = None
+) -> MeshCA:
+    """One workload certificate per sidecar, in `directory`/<sidecar name>/, issued by `ca` or by a new
+    mesh CA."""
     # cryptography only here: rendering without certificates (and HMAC signing) must not need it
     from generator.deploy.certs import MeshCA  # noqa: PLC0415
 
-    ca = MeshCA.create(deployment.mesh, days)
+    if ca is None:
+        ca = MeshCA.create(deployment.mesh, days)
     for sidecar in deployment.sidecars:
         ca.write_workload(directory / sidecar.name, sidecar.tags, days, uris=sidecar.spiffe_ids or None)
     return ca
