@@ -188,6 +188,53 @@ def test_a_changed_sni_match_is_found_for_the_server_names_the_sets_name(tmp_pat
     assert ("any inbound, Dataplane labels app=api, sni api.shop.internal", "deny", "allow") in changes
 
 
+RULES_POLICIES = """type: Mesh
+name: default
+mtls:
+  enabledBackend: ca-1
+  backends: [{name: ca-1, type: builtin}]
+---
+type: MeshTrafficPermission
+name: mesh-wide
+mesh: default
+spec:
+  targetRef: {kind: Mesh}
+  rules:
+    - default:
+        allow:
+          - spiffeID: {type: Exact, value: "spiffe://default.mesh.local/ns/shop/sa/orders"}
+"""
+
+API_ONLY = """---
+type: MeshTrafficPermission
+name: api-only
+mesh: default
+spec:
+  targetRef: {kind: Dataplane, labels: {app: api}}
+  rules:
+    - default:
+        allow:
+          - spiffeID: {type: Exact, value: "spiffe://default.mesh.local/ns/shop/sa/admin"}
+"""
+
+
+def test_a_client_no_rule_matches_is_asked_where_the_policy_its_denial_names_changes(tmp_path: Path) -> None:
+    # api-only takes precedence on app=api: a client neither policy admits is denied there naming it
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(RULES_POLICIES)
+    new.write_text(RULES_POLICIES + API_ONLY)
+    status, report = diff(str(old), str(new))
+    assert status == 1
+    renamed = [
+        d
+        for d in report["differences"]
+        if (d["before"]["reason"], d["after"]["reason"]) == ("no-matching-rule", "no-matching-rule")
+        and (d["before"]["policy"]["name"], d["after"]["policy"]["name"]) == ("mesh-wide", "api-only")
+    ]
+    assert renamed, report["differences"]
+    assert all("app=api" in d["destination"] for d in renamed)
+
+
 def test_outbound_changes_are_found_with_witnesses_opa_confirms(tmp_path: Path) -> None:
     base = ROOT / "tests" / "scenarios" / "explain" / "outbound.yaml"
     changed = tmp_path / "changed.yaml"

@@ -364,7 +364,7 @@ def changed_entries(step: tuple[str, str], old: list[str], new: list[str]) -> se
 
     Otherwise a client that meets none of them meets the same entries in both sets, in the same
     order, and the decision is a function of those (the best one decides; a rules[] shadow match
-    marks an allowed request; with none, the denial names the best selecting policy, named_policy)
+    marks an allowed request; with none, the denial names the selection's `no_match_policy`)
     and of the step and the mesh's settings, which the caller compared: the client is decided
     alike, and is not asked, unless it meets no entry and the named policy differs."""
     if step[0] != step[1]:
@@ -395,18 +395,6 @@ def signature(client: Client, mesh: str, entries: list[dict[str, Any]], sni: str
     uri_san = ",".join(client.uri_sans(mesh))
     kind = "mesh" if client.principal(mesh).startswith(f"spiffe://{mesh}/") and client.tags else client.principal(mesh)
     return (kind, *(holds(entry, client.tags, uri_san, sni) for entry in entries))
-
-
-def named_policy(selection: dict[str, Any], kind: str) -> str:
-    """The policy a no-matching-rule denial names when `kind` entries decide (none applying): the
-    selecting one of the highest precedence, i.e. of the highest number in its own set's table."""
-    numbers = {
-        entry["policy"].get("index", -1): entry["policy"] for entry in selection["entries"] if entry["kind"] == kind
-    }
-    if not numbers:
-        return ""
-    policy = numbers[max(numbers)]
-    return json.dumps({key: policy.get(key) for key in ("kind", "mesh", "name", "namespace")}, sort_keys=True)
 
 
 def _meets_none(group_signature: tuple[Any, ...], entries: list[dict[str, Any]], kind: str) -> bool:
@@ -494,10 +482,10 @@ def compare(
         own = [differing is None or entry_identity(entry) in differing for entry in entries]
         # from[] decides in both sets: the best entry a client meets decides (its action, its policy)
         by_rank = differing is not None and steps == ("from", "from")
-        # a client no entry decides is denied naming the best selecting policy: where that differs, such
-        # clients differ too, whether or not they meet a changed entry
+        # a client no entry decides is denied naming the selection's no_match_policy: where that differs,
+        # such clients differ too, whether or not they meet a changed entry
         kind = steps[0] if steps[0] == steps[1] and steps[0] in ("from", "rules") else ""
-        renamed = bool(kind) and named_policy(before, kind) != named_policy(after, kind)
+        renamed = bool(kind) and before.get("no_match_policy") != after.get("no_match_policy")
         split = len(before["entries"])
         # rules[] sni matches hold for the server name a client sends: ask each one named, and none
         names = sorted({e["match"]["sni"] for e in entries if e["kind"] == "rules" and "sni" in e["match"]})

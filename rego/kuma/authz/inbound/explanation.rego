@@ -42,14 +42,27 @@ explanation := {
 # METADATA
 # title: selection
 # description: |
-#   What decides the inbound for any client: the step of the chain and the entries of the local
-#   mesh that select the inbound, as in `explanation` but without the verdicts, which are the
-#   client's (gen-bundle diff compares two bundles' selections). Always defined.
+#   What decides the inbound for any client: the step of the chain, the entries of the local mesh
+#   that select the inbound, as in `explanation` but without the verdicts, which are the client's,
+#   and the policy a client no entry applies to is denied by (`no_match_policy`, null for none).
+#   gen-bundle diff compares two bundles' selections. Always defined.
 # scope: document
 # entrypoint: true
 selection := {
 	"step": step,
 	"entries": [item | some [_, item] in sort(selection_entries)],
+	"no_match_policy": no_match_policy,
+}
+
+# The policy a `no-matching-rule` denial names at this inbound, whoever the client (docs/decision-api.md).
+default no_match_policy := null
+
+no_match_policy := policy if {
+	step == "rules"
+	policy := rules.no_matching_rule.policy
+} else := policy if {
+	step == "from"
+	policy := no_applicable_entry.policy
 }
 
 selection_entries contains [[0, request.mesh, entry.policy, entry.entry], from_record(entry, request.mesh)] if {

@@ -140,7 +140,18 @@ test_the_selection_of_traffic_permissions_is_the_explanation_without_verdicts if
 		with data.kuma.compiled as with_permissions
 	s := inbound.selection with input as fx.http_check(fx.payments, {"principal": fx.orders})
 		with data.kuma.compiled as with_permissions
-	s == {"step": "traffic-permission", "entries": local_entries(e)}
+	s == {"step": "traffic-permission", "entries": local_entries(e), "no_match_policy": null}
+}
+
+# The selection says which policy a client no entry applies to is denied by, as the decision names it.
+test_the_selection_names_the_policy_of_a_denial_no_entry_decides if {
+	selected := with_selects(fx.selects_payments) # no entries: every client meets none
+	s := inbound.selection with input as orders_check with data.kuma.compiled as selected
+	d := inbound.decision.dynamic_metadata with input as orders_check with data.kuma.compiled as selected
+	d.reason == "no-matching-rule"
+	s.step == "from"
+	s.no_match_policy.name == "allow-orders"
+	s.no_match_policy == d.policy
 }
 
 test_any_input_gives_a_selection if {
