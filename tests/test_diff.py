@@ -188,42 +188,11 @@ def test_a_changed_sni_match_is_found_for_the_server_names_the_sets_name(tmp_pat
     assert ("any inbound, Dataplane labels app=api, sni api.shop.internal", "deny", "allow") in changes
 
 
-RULES_POLICIES = """type: Mesh
-name: default
-mtls:
-  enabledBackend: ca-1
-  backends: [{name: ca-1, type: builtin}]
----
-type: MeshTrafficPermission
-name: mesh-wide
-mesh: default
-spec:
-  targetRef: {kind: Mesh}
-  rules:
-    - default:
-        allow:
-          - spiffeID: {type: Exact, value: "spiffe://default.mesh.local/ns/shop/sa/orders"}
-"""
-
-API_ONLY = """---
-type: MeshTrafficPermission
-name: api-only
-mesh: default
-spec:
-  targetRef: {kind: Dataplane, labels: {app: api}}
-  rules:
-    - default:
-        allow:
-          - spiffeID: {type: Exact, value: "spiffe://default.mesh.local/ns/shop/sa/admin"}
-"""
-
-
-def test_a_client_no_rule_matches_is_asked_where_the_policy_its_denial_names_changes(tmp_path: Path) -> None:
-    # api-only takes precedence on app=api: a client neither policy admits is denied there naming it
-    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
-    old.write_text(RULES_POLICIES)
-    new.write_text(RULES_POLICIES + API_ONLY)
-    status, report = diff(str(old), str(new))
+def test_a_client_no_rule_matches_is_asked_where_the_policy_its_denial_names_changes() -> None:
+    # new.yaml adds api-only, which takes precedence on app=api: a client neither policy admits is
+    # denied there naming it
+    rules = DIFF / "rules-no-match"
+    status, report = diff(str(rules / "old.yaml"), str(rules / "new.yaml"))
     assert status == 1
     renamed = [
         d
