@@ -204,7 +204,7 @@ selected if {
 }
 
 # No entry applies, yet MeshTrafficPermissions select the inbound: the denial names the one of the
-# highest precedence, whose entries would decide first (the last that Kuma merges).
+# highest precedence (Kuma applies its entries last, so an entry added there wins).
 default no_applicable_entry := {"allowed": false, "reason": "no-matching-rule"}
 
 no_applicable_entry := {"allowed": false, "reason": "no-matching-rule", "policy": reference} if {
