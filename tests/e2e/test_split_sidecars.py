@@ -1,6 +1,7 @@
 """Each sidecar's OPA-Envoy fetches its own split bundle (docs/split.md) from the real nginx and decides
 real Envoy traffic with it: the server sidecar its Dataplane's bundle, built with an inventory that
-describes the deployed sidecar exactly, whose decision tables answer the checks Envoy sends; the client
+describes the deployed sidecar exactly, whose decision tables answer the checks Envoy sends (with the
+client's URI SANs from the TLS session, deploy/'s default, and with its certificate); the client
 sidecar its service's bundle. A change to another service's policy leaves their bundles untouched, a
 change to the server's own policy reaches it within the polling interval."""
 
@@ -77,8 +78,7 @@ def write_inventory(deployment: Deployment, path: Path) -> None:
     path.write_text(yaml.safe_dump({"items": [dataplane], "total": 1, "next": None}))
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[Path]:
+def served_folder() -> Iterator[Path]:
     # nginx's workers drop root privileges (to nobody): the served folder must be readable by anyone.
     folder = Path(tempfile.mkdtemp(prefix="gen-bundle-split-served-"))
     os.chmod(folder, 0o755)
@@ -88,6 +88,22 @@ def served() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def split_mesh(work: Path, served: Path, peer_identity: str) -> Iterator[Mesh]:
+    """The deployment with the server sidecar's OPA-Envoy on its Dataplane's split bundle."""
+
+    def build(deployment: Deployment) -> None:  # once the ports are chosen, before OPA-Envoy fetches
+        write_inventory(deployment, work / INVENTORY)
+        split(work, served)
+
+    resources = (PAYMENTS_DATAPLANE, ORDERS)
+    yield from start_mesh(work, served, POLLING, resources, before_start=build, peer_identity=peer_identity)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Path]:
+    yield from served_folder()
+
+
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e-split")
@@ -95,11 +111,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def mesh(work: Path, served: Path) -> Iterator[Mesh]:
-    def build(deployment: Deployment) -> None:  # once the ports are chosen, before OPA-Envoy fetches
-        write_inventory(deployment, work / INVENTORY)
-        split(work, served)
-
-    yield from start_mesh(work, served, POLLING, (PAYMENTS_DATAPLANE, ORDERS), before_start=build)
+    yield from split_mesh(work, served, "metadata")
 
 
 def serve(mesh: Mesh, work: Path, served: Path, denying: Collection[str] = ()) -> dict[str, str]:
@@ -161,8 +173,7 @@ def assert_enforced(answer: Answer, decision: dict[str, Any]) -> None:
     assert answer.decision_headers == decision["headers"]
 
 
-@pytest.fixture(scope="module")
-def whole(mesh: Mesh, work: Path, served: Path) -> Iterator[OpaServer]:
+def whole_bundle_opa(mesh: Mesh, work: Path, served: Path) -> Iterator[OpaServer]:
     """A plain OPA with the whole-mesh bundle of the served (allowing) revision, labelled as the server
     sidecar's OPA-Envoy is (checks without context extensions read the local side from the labels)."""
     serve(mesh, work, served)
@@ -171,21 +182,66 @@ def whole(mesh: Mesh, work: Path, served: Path) -> Iterator[OpaServer]:
         yield opa
 
 
-def test_the_dataplane_bundles_tables_answer_the_checks_envoy_sends(mesh: Mesh, whole: OpaServer) -> None:
+@pytest.fixture(scope="module")
+def whole(mesh: Mesh, work: Path, served: Path) -> Iterator[OpaServer]:
+    yield from whole_bundle_opa(mesh, work, served)
+
+
+def assert_tables_answer_what_envoy_enforced(mesh: Mesh, whole: OpaServer) -> list[dict[str, Any]]:
     """An allowed (orders, through its sidecar) and a denied (web) request of a Kuma-identity client:
     the check Envoy sent is answered by the decision table, which is what Envoy enforced and what the
-    whole-mesh bundle decides for the same check."""
+    whole-mesh bundle decides for the same check. The two checks' inputs."""
     server = mesh.deployment.server
     allowed = http_get(mesh.deployment.client.http_port, "/tables/orders")
     denied = http_get(server.http_port, "/tables/web", tls=mesh.issue("web", {"kuma.io/service": "web"}))
     assert (allowed.status, denied.status) == (200, 403), (allowed.body, denied.body)
+    inputs = []
     for answer, path in ((allowed, "/tables/orders"), (denied, "/tables/web")):
         check = logged_check(mesh.opa_server, http_check(path))
         assert check["input"]["attributes"]["destination"]["address"]["socketAddress"]["portValue"] == server.http_port
         assert table_answer(mesh.opa_server, check["input"]) == check["result"], path
         assert_enforced(answer, check["result"])
         assert whole.query(INBOUND_DECISION, check["input"]) == check["result"], path
+        inputs.append(check["input"])
     assert denied.decision_headers["x-kuma-authz-reason"] == "no-matching-rule"
+    return inputs
+
+
+def test_the_dataplane_bundles_tables_answer_the_checks_envoy_sends(mesh: Mesh, whole: OpaServer) -> None:
+    for check in assert_tables_answer_what_envoy_enforced(mesh, whole):
+        # the client's URI SANs from Envoy's TLS session, no certificate (deploy/'s default)
+        assert check["attributes"]["metadataContext"]["filterMetadata"]["kuma.authz"]["peer_uri_sans"]
+        assert not check["attributes"]["source"].get("certificate")
+
+
+@pytest.fixture(scope="module")
+def certificate_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e-split-certificate")
+
+
+@pytest.fixture(scope="module")
+def certificate_served() -> Iterator[Path]:
+    yield from served_folder()
+
+
+@pytest.fixture(scope="module")
+def certificate_mesh(certificate_work: Path, certificate_served: Path) -> Iterator[Mesh]:
+    yield from split_mesh(certificate_work, certificate_served, "certificate")
+
+
+@pytest.fixture(scope="module")
+def certificate_whole(certificate_mesh: Mesh, certificate_work: Path, certificate_served: Path) -> Iterator[OpaServer]:
+    yield from whole_bundle_opa(certificate_mesh, certificate_work, certificate_served)
+
+
+def test_with_the_client_certificate_in_the_check_the_tables_answer_too(
+    certificate_mesh: Mesh, certificate_whole: OpaServer
+) -> None:
+    """`peer_identity: certificate` (setups that cannot pass the TLS session's URI SANs): Envoy sends the
+    client's certificate, and the decision tables answer those checks as well."""
+    for check in assert_tables_answer_what_envoy_enforced(certificate_mesh, certificate_whole):
+        assert check["attributes"]["source"]["certificate"].startswith("-----BEGIN%20CERTIFICATE")
+        assert not check["attributes"].get("metadataContext")
 
 
 def test_checks_no_table_answers_are_decided_by_the_chain_as_the_whole_bundle_does(

@@ -365,11 +365,13 @@ def loopback_deployment(
     port: Ports,
     *,
     resources: tuple[str, str] = WHOLE_BUNDLES,
+    peer_identity: str = "metadata",
 ) -> Deployment:
     return Deployment(
         mesh="default",
         bind=LOOPBACK,
         admin_bind=LOOPBACK,
+        peer_identity=peer_identity,
         polling=polling,
         bundle_server=BundleServer(
             Address(LOOPBACK, port()), str(served), str(work / "nginx"), str(work / "access.log")
@@ -413,12 +415,14 @@ def start_mesh(
     polling: Polling,
     resources: tuple[str, str] = WHOLE_BUNDLES,
     before_start: Callable[[Deployment], None] | None = None,
+    *,
+    peer_identity: str = "metadata",
 ) -> Iterator[Mesh]:
     """Render the configuration, start every server (all at once), wait until each is healthy; stop them
     all when the generator is closed. `served` must hold the bundles `resources` name once `before_start`
     (given the deployment, its ports chosen: e.g. to write bundles that depend on them) has returned."""
     for attempt in range(1, START_ATTEMPTS + 1):
-        mesh = prepare_mesh(work / f"attempt-{attempt}", served, polling, resources)
+        mesh = prepare_mesh(work / f"attempt-{attempt}", served, polling, resources, peer_identity=peer_identity)
         if before_start is not None:
             before_start(mesh.deployment)
         try:
@@ -439,11 +443,21 @@ def start_mesh(
         return
 
 
-def prepare_mesh(work: Path, served: Path, polling: Polling, resources: tuple[str, str] = WHOLE_BUNDLES) -> Mesh:
-    """The configuration and certificates of a loopback deployment, and its (not yet started) servers."""
+def prepare_mesh(
+    work: Path,
+    served: Path,
+    polling: Polling,
+    resources: tuple[str, str] = WHOLE_BUNDLES,
+    *,
+    peer_identity: str = "metadata",
+) -> Mesh:
+    """The configuration and certificates of a loopback deployment, and its (not yet started) servers;
+    `peer_identity` says how HTTP checks carry the client's identity (generator/deploy/render.py)."""
     certificates = work / "certs"
     ports = Ports()
-    deployment = loopback_deployment(work, served, certificates, polling, ports, resources=resources)
+    deployment = loopback_deployment(
+        work, served, certificates, polling, ports, resources=resources, peer_identity=peer_identity
+    )
     opa_rest_ports = ports(), ports()
     ports.release()
     (work / "nginx").mkdir(parents=True, exist_ok=True)
