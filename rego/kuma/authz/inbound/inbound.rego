@@ -197,11 +197,7 @@ permission_outcome_of(verdict) := object.union(verdict, {"policy": reference}) i
 } else := verdict
 
 # Does any MeshTrafficPermission with `from` select the local inbound? (no-matching-rule vs no-policy)
-selected if {
-	some bucket in tags.reached("from_policies")
-	some record in bucket
-	tags.selects(record, request.local_tags)
-}
+selected if is_number(selecting_policy)
 
 # No entry applies, yet MeshTrafficPermissions select the inbound: the denial names the one of the
 # highest precedence (Kuma applies its entries last, so an entry added there wins).
@@ -211,7 +207,10 @@ no_applicable_entry := {"allowed": false, "reason": "no-matching-rule", "policy"
 	reference := response.reference(meshes[request.mesh].policies[selecting_policy])
 }
 
-selecting_policy := max({record.policy |
+# The highest number among the MeshTrafficPermissions with `from` that select the local inbound (-1
+# for a record without one: broken data still selects, and names none); undefined when none does.
+# One walk of the slots answers `selected` and the policy a no-matching-rule names.
+selecting_policy := max({object.get(record, "policy", -1) |
 	some bucket in tags.reached("from_policies")
 	some record in bucket
 	tags.selects(record, request.local_tags)
