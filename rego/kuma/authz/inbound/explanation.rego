@@ -63,6 +63,9 @@ no_match_policy := policy if {
 } else := policy if {
 	step == "from"
 	policy := no_applicable_entry.policy
+} else := policy if {
+	step == "traffic-permission"
+	policy := response.reference(meshes[request.mesh].policies[permission_winner.policy])
 }
 
 selection_entries contains [[0, request.mesh, entry.policy, entry.entry], from_record(entry, request.mesh)] if {

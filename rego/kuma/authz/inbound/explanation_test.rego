@@ -140,7 +140,11 @@ test_the_selection_of_traffic_permissions_is_the_explanation_without_verdicts if
 		with data.kuma.compiled as with_permissions
 	s := inbound.selection with input as fx.http_check(fx.payments, {"principal": fx.orders})
 		with data.kuma.compiled as with_permissions
-	s == {"step": "traffic-permission", "entries": local_entries(e), "no_match_policy": null}
+	s.step == "traffic-permission"
+	s.entries == local_entries(e)
+
+	# a client that meets none of its sources is denied naming the TrafficPermission in force
+	s.no_match_policy == {"kind": "TrafficPermission", "mesh": "default", "name": "tp-web"}
 }
 
 # The selection says which policy a client no entry applies to is denied by, as the decision names it.
