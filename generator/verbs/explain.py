@@ -157,10 +157,12 @@ def locate(explanation: dict[str, Any], table: list[dict[str, Any]]) -> None:
     if decided is not None:
         mesh = explanation["mesh"]
         match = [entry for entry in explanation["entries"] if entry["status"] == "decided" and entry["kind"] != "other"]
-        # a no-matching-rule denial names a policy no entry of which decided: found by its name
-        match = match or [entry for entry in explanation["entries"] if same_policy(entry["policy"], decided)]
+        # a no-matching-rule denial names a policy no entry of which decided (it may have none): by its name
+        named = [row for row in table if row["mesh"] == mesh and same_policy(row, decided)]
         if match:
             decided["location"] = where.get((mesh, match[0]["policy"]["index"]), "")
+        elif named:
+            decided["location"] = f"{named[0]['file']}:{named[0]['line']}"
     for entry in explanation["entries"]:
         policy = entry["policy"]
         if "index" in policy:
