@@ -88,12 +88,11 @@ def explanation_problems(explanation: dict[str, Any], decision: dict[str, Any]) 
         problems.append(f"no policy decided, yet the explanation names {decided}")
     if policy is not None:
         named = [(entry["policy"].get("kind"), entry["policy"].get("name")) for entry in decided]
-        selecting = {(entry["policy"].get("kind"), entry["policy"].get("name")) for entry in explanation["entries"]}
         reason = decision["dynamic_metadata"]["reason"]
         if not named and reason == "no-matching-rule" and explanation["step"] in ("from", "rules"):
-            # no entry decided: the denial names a policy that selects the inbound, whose entries are listed
-            if (policy["kind"], policy["name"]) not in selecting:
-                problems.append(f"the decision names {policy['name']}, which the explanation does not list")
+            # no entry decided: the denial names the policy the explanation says such a client is denied by
+            if explanation["no_match_policy"] != policy:
+                problems.append(f"the decision names {policy}, the explanation {explanation['no_match_policy']}")
         elif named != [(policy["kind"], policy["name"])]:
             problems.append(f"the explanation's deciding entries {named}, the decision's policy {policy['name']}")
     return problems

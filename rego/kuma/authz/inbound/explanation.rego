@@ -37,6 +37,7 @@ explanation := {
 		"sni": request.server_name,
 	},
 	"entries": [item | some [_, item] in sort(explained)],
+	"no_match_policy": no_match_policy,
 }
 
 # METADATA
