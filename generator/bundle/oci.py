@@ -23,6 +23,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -34,6 +35,7 @@ CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"  # the one layer type OPA loads
 EMPTY_CONFIG = b"{}"
 BUNDLE_TITLE = "bundle.tar.gz"  # the layer's file name for tools such as `oras pull`
+TITLE = "org.opencontainers.image.title"
 DEFAULT_TAG = "latest"
 TIMEOUT_SECONDS = 60.0
 # The distribution spec's grammar for a repository name and a tag.
@@ -112,22 +114,66 @@ def digest_of(content: bytes) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
-def bundle_manifest(archive: bytes) -> bytes:
-    """The image manifest for `archive`: the same bytes for the same bundle, so the same digest."""
+@dataclass(frozen=True)
+class Layer:
+    media_type: str
+    content: bytes
+    title: str  # the file name tools such as `oras pull` and `conftest pull` write it to
+
+
+def image_manifest(
+    config_media_type: str, layers: Sequence[Layer], annotations: Mapping[str, str] | None = None
+) -> bytes:
+    """The image manifest of an empty `{}` config and `layers`: the same bytes for the same content,
+    so the same digest."""
     manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
-        "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": digest_of(EMPTY_CONFIG), "size": len(EMPTY_CONFIG)},
+        "config": {"mediaType": config_media_type, "digest": digest_of(EMPTY_CONFIG), "size": len(EMPTY_CONFIG)},
         "layers": [
             {
-                "mediaType": LAYER_MEDIA_TYPE,
-                "digest": digest_of(archive),
-                "size": len(archive),
-                "annotations": {"org.opencontainers.image.title": BUNDLE_TITLE},
+                "mediaType": layer.media_type,
+                "digest": digest_of(layer.content),
+                "size": len(layer.content),
+                "annotations": {TITLE: layer.title},
             }
+            for layer in layers
         ],
     }
+    if annotations:
+        manifest["annotations"] = dict(annotations)
     return json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+
+
+def push_image(
+    reference: Reference,
+    manifest: bytes,
+    layers: Sequence[Layer],
+    credentials: Credentials | None,
+    *,
+    plain_http: bool,
+    timeout: float,
+) -> bool:
+    """Upload the config and `layers`, then `manifest` tagged `reference`; whether anything was
+    uploaded (a tag that already names this very manifest is left as it is). OciError if the registry
+    refuses."""
+    with Registry(reference, credentials, plain_http=plain_http, timeout=timeout) as registry:
+        if registry.tagged_digest() == digest_of(manifest):
+            return False
+        registry.upload_blob(EMPTY_CONFIG)
+        for layer in layers:
+            registry.upload_blob(layer.content)
+        registry.put_manifest(manifest)
+    return True
+
+
+def bundle_layer(archive: bytes) -> Layer:
+    return Layer(LAYER_MEDIA_TYPE, archive, BUNDLE_TITLE)
+
+
+def bundle_manifest(archive: bytes) -> bytes:
+    """The image manifest for `archive`: the same bytes for the same bundle, so the same digest."""
+    return image_manifest(CONFIG_MEDIA_TYPE, [bundle_layer(archive)])
 
 
 def push(
@@ -141,13 +187,10 @@ def push(
     """Upload `archive` as the one layer of an image tagged `reference`; OciError if the registry refuses.
     A tag that already names this very manifest is left as it is (`Pushed.changed` is False)."""
     manifest = bundle_manifest(archive)
-    with Registry(reference, credentials, plain_http=plain_http, timeout=timeout) as registry:
-        if registry.tagged_digest() == digest_of(manifest):
-            return Pushed(reference, digest_of(manifest), digest_of(archive), len(archive), changed=False)
-        registry.upload_blob(EMPTY_CONFIG)
-        registry.upload_blob(archive)
-        registry.put_manifest(manifest)
-    return Pushed(reference, digest_of(manifest), digest_of(archive), len(archive))
+    changed = push_image(
+        reference, manifest, [bundle_layer(archive)], credentials, plain_http=plain_http, timeout=timeout
+    )
+    return Pushed(reference, digest_of(manifest), digest_of(archive), len(archive), changed=changed)
 
 
 class Registry:

@@ -20,20 +20,19 @@ that cannot be reached or refuses the push); 3 an internal error.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from generator import __version__
 from generator.bundle.oci import (
-    MANIFEST_MEDIA_TYPE,
     TIMEOUT_SECONDS,
+    Layer,
     OciError,
     Reference,
-    Registry,
     digest_of,
+    image_manifest,
     parse_reference,
+    push_image,
 )
 from generator.bundle.oci_credentials import find_credentials
 from generator.rego import checks_root
@@ -42,8 +41,6 @@ from generator.verbs.shared import EXIT_USAGE, Stop, guarded
 PROG = "gen-bundle checks"
 POLICY_LAYER_MEDIA_TYPE = "application/vnd.cncf.openpolicyagent.policy.layer.v1+rego"  # conftest push's
 UNKNOWN_CONFIG_MEDIA_TYPE = "application/vnd.unknown.config.v1+json"  # oras.MediaTypeUnknownConfig
-EMPTY_CONFIG = b"{}"
-TITLE = "org.opencontainers.image.title"
 VERSION = "org.opencontainers.image.version"
 SUFFIX = ".rego"
 
@@ -140,28 +137,13 @@ def export(folder: Path, *, force: bool) -> int:
     return len(files)
 
 
+def check_layers(files: dict[str, bytes]) -> list[Layer]:
+    return [Layer(POLICY_LAYER_MEDIA_TYPE, content, relative) for relative, content in files.items()]
+
+
 def checks_manifest(files: dict[str, bytes]) -> bytes:
     """The image manifest of the checks: the same bytes for the same files, so the same digest."""
-    manifest: dict[str, Any] = {
-        "schemaVersion": 2,
-        "mediaType": MANIFEST_MEDIA_TYPE,
-        "config": {
-            "mediaType": UNKNOWN_CONFIG_MEDIA_TYPE,
-            "digest": digest_of(EMPTY_CONFIG),
-            "size": len(EMPTY_CONFIG),
-        },
-        "layers": [
-            {
-                "mediaType": POLICY_LAYER_MEDIA_TYPE,
-                "digest": digest_of(content),
-                "size": len(content),
-                "annotations": {TITLE: relative},
-            }
-            for relative, content in files.items()
-        ],
-        "annotations": {VERSION: __version__},
-    }
-    return json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    return image_manifest(UNKNOWN_CONFIG_MEDIA_TYPE, check_layers(files), {VERSION: __version__})
 
 
 def push(target: Reference, *, plain_http: bool, timeout: float = TIMEOUT_SECONDS) -> PushedChecks:
@@ -172,16 +154,10 @@ def push(target: Reference, *, plain_http: bool, timeout: float = TIMEOUT_SECOND
     size = sum(len(content) for content in files.values())
     try:
         credentials = find_credentials(target.registry)
-        with Registry(target, credentials, plain_http=plain_http, timeout=timeout) as registry:
-            if registry.tagged_digest() == digest_of(manifest):
-                return PushedChecks(target, digest_of(manifest), len(files), size, changed=False)
-            registry.upload_blob(EMPTY_CONFIG)
-            for content in files.values():
-                registry.upload_blob(content)
-            registry.put_manifest(manifest)
+        changed = push_image(target, manifest, check_layers(files), credentials, plain_http=plain_http, timeout=timeout)
     except OciError as exc:
         raise Stop(EXIT_USAGE, str(exc)) from None
-    return PushedChecks(target, digest_of(manifest), len(files), size)
+    return PushedChecks(target, digest_of(manifest), len(files), size, changed=changed)
 
 
 def reference(target: str) -> Reference:
